@@ -1,0 +1,39 @@
+/** Pool workers on worker_threads: messages by structured clone, task counters in shared memory. */
+import { Worker } from 'node:worker_threads';
+import { workerExecArgv } from '../../internal/exec-argv.ts';
+import { ext, type Transport, type TransportEvents } from './transport.ts';
+
+const entry = new URL(`./thread-entry${ext()}`, import.meta.url);
+let execArgv: string[] | undefined;
+
+export function threadTransport(events: TransportEvents): Transport {
+  execArgv ??= workerExecArgv(entry, 'thread');
+  const worker = new Worker(entry, { execArgv });
+  const counters = new Int32Array(new SharedArrayBuffer(8));
+  let uncaught: Error | undefined;
+  let exited = false;
+  const gone = new Promise<void>((resolve) => {
+    worker.once('exit', (code) => {
+      exited = true;
+      const detail = uncaught ? `uncaught ${uncaught.name}: ${uncaught.message}` : `exit code ${code}`;
+      events.exit(detail, uncaught);
+      resolve();
+    });
+  });
+  worker.on('message', events.message);
+  worker.on('error', (error) => {
+    uncaught = error instanceof Error ? error : new Error(String(error));
+  });
+  return {
+    counters,
+    send: (message) => worker.postMessage(message),
+    ref: () => worker.ref(),
+    unref: () => worker.unref(),
+    terminate: async () => {
+      if (exited) return;
+      worker.ref();
+      await worker.terminate();
+      await gone;
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * A worker as the pool sees it, whatever it runs on: send a message, hear messages and the exit,
+ * keep or stop keeping the event loop alive, terminate. Two implementations: threads and processes.
+ */
+import type { FromWorker, ToWorker } from './protocol.ts';
+import type { WorkerNotice } from './worker-main.ts';
+
+export interface TransportEvents {
+  message(message: FromWorker | WorkerNotice): void;
+  /** The worker is gone. `detail` says how (exit code, signal, uncaught error); `error` is that error. */
+  exit(detail: string, error?: unknown): void;
+}
+
+export interface Transport {
+  /** [started, completed] task counts kept by the worker in shared memory (threads), else undefined. */
+  readonly counters: Int32Array | undefined;
+  /** Posts a message; throws synchronously when it cannot be cloned. */
+  send(message: ToWorker): void;
+  ref(): void;
+  unref(): void;
+  /** Stops the worker now; resolves once it has exited. */
+  terminate(): Promise<void>;
+}
+
+export type TransportFactory = (events: TransportEvents) => Transport;
+
+export function ext(): string {
+  return import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+}

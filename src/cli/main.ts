@@ -1,0 +1,43 @@
+/**
+ * The `conc` command. Each subcommand lives in its own file and registers itself here.
+ * Exit codes: 0 all good, 1 some items failed (the rest still reported), 2 usage error.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ConcError } from '../errors.ts';
+import { commands } from './commands.ts';
+import { Exit, UsageError } from './shared.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('conc')
+    .description('Run work concurrently — and measure which kind of concurrency fits which work.')
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of commands) register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : Exit.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) {
+        return Exit.ok;
+      }
+      return Exit.usage;
+    }
+    if (error instanceof UsageError || (error instanceof ConcError && error.code === 'CONC_ERR_INVALID_OPTIONS')) {
+      process.stderr.write(`conc: ${error.message}\n`);
+      return Exit.usage;
+    }
+    process.stderr.write(`conc: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return Exit.someFailed;
+  }
+}
+

@@ -1,0 +1,37 @@
+/** Helpers every CLI command uses: option parsers that fail as usage errors, and exit codes. */
+import { InvalidArgumentError } from 'commander';
+
+/** Exit codes of every command: 0 all good, 1 some items failed, 2 usage error. */
+export const Exit = { ok: 0, someFailed: 1, usage: 2 } as const;
+
+/** A usage error found after parsing (a missing file, an unwritable directory…): exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value)) {
+      throw new InvalidArgumentError(`${name} must be a whole number; got "${raw}".`);
+    }
+    if (value < min || value > max) {
+      throw new InvalidArgumentError(`${name} must be between ${min} and ${max}; got ${value}.`);
+    }
+    return value;
+  };
+}
+
+export function choiceOption<T extends string>(name: string, choices: readonly T[]) {
+  return (raw: string): T => {
+    if (!(choices as readonly string[]).includes(raw)) {
+      throw new InvalidArgumentError(`${name} must be one of ${choices.join(', ')}; got "${raw}".`);
+    }
+    return raw as T;
+  };
+}
+
+/** Prints one JSON document on stdout (BigInt as decimal strings). */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+}
