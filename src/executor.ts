@@ -4,11 +4,18 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Backend, Mode } from './backends/backend.ts';
+import { createBackend } from './backends/registry.ts';
 import { ExecutorClosedError, InvalidOptionsError } from './errors.ts';
 import { Job } from './internal/job.ts';
-import { abortError, type ImapOptions, type JobDefaults, type MapOptions, MapRun, validateMapOptions } from './mapping.ts';
-import { createBackend } from './backends/registry.ts';
-import { isTaskRef, show, type TaskRef } from './tasks.ts';
+import {
+  abortError,
+  type ImapOptions,
+  type JobDefaults,
+  type MapOptions,
+  MapRun,
+  validateMapOptions,
+} from './mapping.ts';
+import { type AnyTaskRef, isTaskRef, show, type TaskRef } from './tasks.ts';
 
 export type { Mode };
 
@@ -18,7 +25,7 @@ export interface ExecutorOptions {
   /** Parallel tasks. Default: 1 for sync, unbounded for async, the number of cores for pools. */
   workers?: number | undefined;
   /** A task run once in each worker before its first task (once in total for sync/async). */
-  initializer?: TaskRef | undefined;
+  initializer?: AnyTaskRef | undefined;
   initArgs?: unknown[] | undefined;
   /** Per-task timeout, counted from when the task starts running. */
   taskTimeoutMs?: number | undefined;
@@ -60,14 +67,22 @@ export interface Executor extends AsyncDisposable {
   /** `submit` with options: an AbortSignal and a timeout for this task. */
   run<A extends unknown[], R>(task: TaskRef<A, R>, args: A, options?: RunOptions): Promise<R>;
   /** Runs the task once per item; results in input order. Rejects at the first failure unless `settle`. */
-  map<T, R>(task: TaskRef<[T], R>, items: Iterable<T> | AsyncIterable<T>, options?: MapOptions & { settle?: false }): Promise<R[]>;
+  map<T, R>(
+    task: TaskRef<[T], R>,
+    items: Iterable<T> | AsyncIterable<T>,
+    options?: MapOptions & { settle?: false },
+  ): Promise<R[]>;
   map<T, R>(
     task: TaskRef<[T], R>,
     items: Iterable<T> | AsyncIterable<T>,
     options: MapOptions & { settle: true },
   ): Promise<PromiseSettledResult<R>[]>;
   /** Streams results lazily: in input order, or in completion order with `ordered: false`. */
-  imap<T, R>(task: TaskRef<[T], R>, items: Iterable<T> | AsyncIterable<T>, options?: ImapOptions & { settle?: false }): AsyncGenerator<R, void, undefined>;
+  imap<T, R>(
+    task: TaskRef<[T], R>,
+    items: Iterable<T> | AsyncIterable<T>,
+    options?: ImapOptions & { settle?: false },
+  ): AsyncGenerator<R, void, undefined>;
   imap<T, R>(
     task: TaskRef<[T], R>,
     items: Iterable<T> | AsyncIterable<T>,
@@ -108,16 +123,22 @@ export interface ResolvedOptions {
 
 export function resolveOptions(options: ExecutorOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionsError(`createExecutor(options): options must be an object like { mode: 'threads' }; got ${show(options)}.`);
+    throw new InvalidOptionsError(
+      `createExecutor(options): options must be an object like { mode: 'threads' }; got ${show(options)}.`,
+    );
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) {
-      throw new InvalidOptionsError(`createExecutor: unknown option "${key}". Known options: ${[...OPTION_KEYS].join(', ')}.`);
+      throw new InvalidOptionsError(
+        `createExecutor: unknown option "${key}". Known options: ${[...OPTION_KEYS].join(', ')}.`,
+      );
     }
   }
   const { mode } = options;
   if (!MODES.includes(mode)) {
-    throw new InvalidOptionsError(`createExecutor: mode must be one of ${MODES.join(', ')}; got ${show(mode)}.`);
+    throw new InvalidOptionsError(
+      `createExecutor: mode must be one of ${MODES.join(', ')}; got ${show(mode)}.`,
+    );
   }
   const cores = availableParallelism();
   const defaultWorkers = mode === 'sync' ? 1 : mode === 'async' ? Number.POSITIVE_INFINITY : cores;
@@ -129,18 +150,27 @@ export function resolveOptions(options: ExecutorOptions): ResolvedOptions {
     );
   }
   if (mode === 'sync' && workers !== 1) {
-    throw new InvalidOptionsError(`createExecutor: mode 'sync' runs one task at a time (workers: 1); got workers ${workers}. Use mode 'async', 'threads' or 'processes' to run several at once.`);
+    throw new InvalidOptionsError(
+      `createExecutor: mode 'sync' runs one task at a time (workers: 1); got workers ${workers}. Use mode 'async', 'threads' or 'processes' to run several at once.`,
+    );
   }
   if (options.initializer !== undefined && !isTaskRef(options.initializer)) {
-    throw new InvalidOptionsError(`createExecutor: initializer must be a task reference from defineTasks(); got ${show(options.initializer)}.`);
+    throw new InvalidOptionsError(
+      `createExecutor: initializer must be a task reference from defineTasks(); got ${show(options.initializer)}.`,
+    );
   }
   if (options.initArgs !== undefined && !Array.isArray(options.initArgs)) {
-    throw new InvalidOptionsError(`createExecutor: initArgs must be an array of arguments; got ${show(options.initArgs)}.`);
+    throw new InvalidOptionsError(
+      `createExecutor: initArgs must be an array of arguments; got ${show(options.initArgs)}.`,
+    );
   }
   const positive = (name: string, value: unknown, allowInfinity: boolean): void => {
     if (value === undefined) return;
     const ok = typeof value === 'number' && value > 0 && (Number.isFinite(value) || allowInfinity);
-    if (!ok) throw new InvalidOptionsError(`createExecutor: ${name} must be a positive number${allowInfinity ? ' or Infinity' : ''}; got ${show(value)}.`);
+    if (!ok)
+      throw new InvalidOptionsError(
+        `createExecutor: ${name} must be a positive number${allowInfinity ? ' or Infinity' : ''}; got ${show(value)}.`,
+      );
   };
   positive('taskTimeoutMs', options.taskTimeoutMs, false);
   positive('idleTimeoutMs', options.idleTimeoutMs, true);
@@ -150,14 +180,21 @@ export function resolveOptions(options: ExecutorOptions): ResolvedOptions {
   }
   if (
     maxTasksPerWorker !== undefined &&
-    !(maxTasksPerWorker === Number.POSITIVE_INFINITY || (Number.isInteger(maxTasksPerWorker) && maxTasksPerWorker >= 1))
+    !(
+      maxTasksPerWorker === Number.POSITIVE_INFINITY ||
+      (Number.isInteger(maxTasksPerWorker) && maxTasksPerWorker >= 1)
+    )
   ) {
-    throw new InvalidOptionsError(`createExecutor: maxTasksPerWorker must be an integer ≥ 1 or Infinity; got ${show(maxTasksPerWorker)}.`);
+    throw new InvalidOptionsError(
+      `createExecutor: maxTasksPerWorker must be an integer ≥ 1 or Infinity; got ${show(maxTasksPerWorker)}.`,
+    );
   }
   if (mode !== 'distributed') {
     for (const key of ['redis', 'queue'] as const) {
       if (options[key] !== undefined) {
-        throw new InvalidOptionsError(`createExecutor: "${key}" applies to mode 'distributed' only; got it with mode '${mode}'.`);
+        throw new InvalidOptionsError(
+          `createExecutor: "${key}" applies to mode 'distributed' only; got it with mode '${mode}'.`,
+        );
       }
     }
   }
@@ -212,21 +249,29 @@ class ExecutorImpl implements Executor {
   run<A extends unknown[], R>(task: TaskRef<A, R>, args: A, options?: RunOptions): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.#check(task, 'submit');
-      if (!Array.isArray(args)) throw new InvalidOptionsError(`run(task, args): args must be an array; got ${show(args)}.`);
+      if (!Array.isArray(args))
+        throw new InvalidOptionsError(`run(task, args): args must be an array; got ${show(args)}.`);
       if (options !== undefined) validateMapOptions(options, 'run');
       const signal = options?.signal;
       if (signal?.aborted) throw abortError(signal);
       let onAbort: (() => void) | undefined;
-      const job = new Job(task as TaskRef, args, false, options?.timeoutMs ?? this.#opts.taskTimeoutMs, this.#opts.retries, (error, value) => {
-        if (onAbort) signal?.removeEventListener('abort', onAbort);
-        if (error === undefined) {
-          this.#completed++;
-          resolve(value as R);
-        } else {
-          this.#failed++;
-          reject(error);
-        }
-      });
+      const job = new Job(
+        task as TaskRef,
+        args,
+        false,
+        options?.timeoutMs ?? this.#opts.taskTimeoutMs,
+        this.#opts.retries,
+        (error, value) => {
+          if (onAbort) signal?.removeEventListener('abort', onAbort);
+          if (error === undefined) {
+            this.#completed++;
+            resolve(value as R);
+          } else {
+            this.#failed++;
+            reject(error);
+          }
+        },
+      );
       if (signal) {
         onAbort = () => this.#backend.cancel(job, abortError(signal));
         signal.addEventListener('abort', onAbort, { once: true });
@@ -236,7 +281,11 @@ class ExecutorImpl implements Executor {
     });
   }
 
-  async map(task: TaskRef, items: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions = {}): Promise<never[]> {
+  async map(
+    task: TaskRef,
+    items: Iterable<unknown> | AsyncIterable<unknown>,
+    options: MapOptions = {},
+  ): Promise<never[]> {
     this.#check(task, 'map');
     validateMapOptions(options, 'map');
     const settle = options.settle === true;
@@ -253,7 +302,11 @@ class ExecutorImpl implements Executor {
     return results as never[];
   }
 
-  async *imap(task: TaskRef, items: Iterable<unknown> | AsyncIterable<unknown>, options: ImapOptions = {}): AsyncGenerator<never, void, undefined> {
+  async *imap(
+    task: TaskRef,
+    items: Iterable<unknown> | AsyncIterable<unknown>,
+    options: ImapOptions = {},
+  ): AsyncGenerator<never, void, undefined> {
     this.#check(task, 'imap');
     validateMapOptions(options, 'imap');
     const settle = options.settle === true;
@@ -298,7 +351,9 @@ class ExecutorImpl implements Executor {
   #check(task: unknown, call: string): void {
     if (this.#closed) throw new ExecutorClosedError(call);
     if (!isTaskRef(task)) {
-      throw new InvalidOptionsError(`${call}(task, …): task must be a task reference from defineTasks(import.meta.url, { fn }); got ${show(task)}.`);
+      throw new InvalidOptionsError(
+        `${call}(task, …): task must be a task reference from defineTasks(import.meta.url, { fn }); got ${show(task)}.`,
+      );
     }
   }
 

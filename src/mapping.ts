@@ -9,9 +9,10 @@
  * The window bounds memory: an infinite generator with a consumer that stops early stays flat.
  * Leaving early (break, error, abort) cancels every job still in flight and closes the input iterator.
  */
+
+import type { Backend } from './backends/backend.ts';
 import { AbortError, InvalidOptionsError } from './errors.ts';
 import { Job } from './internal/job.ts';
-import type { Backend } from './backends/backend.ts';
 import { show, type TaskRef } from './tasks.ts';
 
 export interface MapOptions {
@@ -53,7 +54,9 @@ export function validateMapOptions(options: ImapOptions | undefined, call: strin
   }
   for (const key of Object.keys(options)) {
     if (!MAP_OPTIONS.has(key)) {
-      throw new InvalidOptionsError(`${call}: unknown option "${key}". Known: ${[...MAP_OPTIONS].join(', ')}.`);
+      throw new InvalidOptionsError(
+        `${call}: unknown option "${key}". Known: ${[...MAP_OPTIONS].join(', ')}.`,
+      );
     }
   }
   const { chunkSize, window, timeoutMs, signal } = options;
@@ -63,8 +66,13 @@ export function validateMapOptions(options: ImapOptions | undefined, call: strin
   if (window !== undefined && !(Number.isInteger(window) && window >= 1)) {
     throw new InvalidOptionsError(`${call}: window must be an integer ≥ 1; got ${show(window)}.`);
   }
-  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs))) {
-    throw new InvalidOptionsError(`${call}: timeoutMs must be a positive number of milliseconds; got ${show(timeoutMs)}.`);
+  if (
+    timeoutMs !== undefined &&
+    !(typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs))
+  ) {
+    throw new InvalidOptionsError(
+      `${call}: timeoutMs must be a positive number of milliseconds; got ${show(timeoutMs)}.`,
+    );
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidOptionsError(`${call}: signal must be an AbortSignal; got ${show(signal)}.`);
@@ -153,7 +161,8 @@ export class MapRun {
     this.#done = true;
     this.#exhausted = true;
     if (this.#onAbort) this.#opts.signal?.removeEventListener('abort', this.#onAbort);
-    const reason = this.#failure?.error ?? new AbortError('The map/imap call ended before this item finished.');
+    const reason =
+      this.#failure?.error ?? new AbortError('The map/imap call ended before this item finished.');
     for (const job of [...this.#inflight]) this.#backend.cancel(job, reason);
     this.#inflight.clear();
     try {
@@ -281,7 +290,10 @@ export class MapRun {
     if (this.#done) return;
     this.#defaults.onItem(outcome.status === 'fulfilled');
     if (outcome.status === 'rejected') {
-      if (this.#defaults.failFast) return this.#fail(outcome.reason);
+      if (this.#defaults.failFast) {
+        this.#fail(outcome.reason);
+        return;
+      }
     }
     if (this.#ordered) this.#ready.set(index, outcome);
     else this.#completed.push([index, outcome]);

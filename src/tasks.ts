@@ -19,6 +19,10 @@ export interface TaskRef<A extends unknown[] = unknown[], R = unknown> {
   readonly fn?: ((...args: A) => R | PromiseLike<R>) | undefined;
 }
 
+/** Any task reference, whatever its argument and result types. */
+// biome-ignore lint/suspicious/noExplicitAny: accepts every task's argument list
+export type AnyTaskRef = TaskRef<any[], unknown>;
+
 /** The arguments a task takes. */
 export type TaskArgs<T> = T extends TaskRef<infer A, unknown> ? A : never;
 /** What a task's promise resolves to. */
@@ -47,7 +51,9 @@ export function defineTasks<F extends Record<string, AnyFn>>(moduleUrl: string, 
     );
   }
   if (fns === null || typeof fns !== 'object') {
-    throw new InvalidOptionsError(`defineTasks(moduleUrl, fns): fns must be an object of functions; got ${show(fns)}.`);
+    throw new InvalidOptionsError(
+      `defineTasks(moduleUrl, fns): fns must be an object of functions; got ${show(fns)}.`,
+    );
   }
   const refs: Record<string, TaskRef> = {};
   for (const [name, fn] of Object.entries(fns)) {
@@ -64,12 +70,19 @@ export function defineTasks<F extends Record<string, AnyFn>>(moduleUrl: string, 
  * A reference to a task by module and export name, without importing it here (for instance a task
  * that only workers can load). The result type is unknown unless you state it.
  */
-export function taskRef<A extends unknown[] = unknown[], R = unknown>(moduleUrl: string, name: string): TaskRef<A, R> {
+export function taskRef<A extends unknown[] = unknown[], R = unknown>(
+  moduleUrl: string,
+  name: string,
+): TaskRef<A, R> {
   if (typeof moduleUrl !== 'string' || moduleUrl.length === 0) {
-    throw new InvalidOptionsError(`taskRef(moduleUrl, name): moduleUrl must be a file: URL; got ${show(moduleUrl)}.`);
+    throw new InvalidOptionsError(
+      `taskRef(moduleUrl, name): moduleUrl must be a file: URL; got ${show(moduleUrl)}.`,
+    );
   }
   if (typeof name !== 'string' || name.length === 0) {
-    throw new InvalidOptionsError(`taskRef(moduleUrl, name): name must be a non-empty string; got ${show(name)}.`);
+    throw new InvalidOptionsError(
+      `taskRef(moduleUrl, name): name must be a non-empty string; got ${show(name)}.`,
+    );
   }
   return Object.freeze({ module: moduleUrl, name });
 }

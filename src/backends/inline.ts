@@ -40,7 +40,10 @@ export class InlineBackend implements Backend {
   }
 
   start(job: Job): void {
-    if (this.#broken) return job.settle(this.#broken);
+    if (this.#broken) {
+      job.settle(this.#broken);
+      return;
+    }
     if (this.#running.size < this.concurrency) void this.#run(job);
     else this.#queue.push(job);
   }
@@ -57,7 +60,9 @@ export class InlineBackend implements Backend {
 
   async close(cancel: boolean): Promise<void> {
     if (cancel) {
-      const reason = new AbortError('The executor was closed with { cancel: true } before this task finished.');
+      const reason = new AbortError(
+        'The executor was closed with { cancel: true } before this task finished.',
+      );
       for (const job of this.#queue.drain()) if (!job.settled) job.settle(reason);
       for (const job of [...this.#running.keys()]) this.cancel(job, reason);
       return;

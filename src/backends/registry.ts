@@ -1,6 +1,7 @@
 /** Which backend runs a mode. Pools and Redis are loaded only when asked for. */
-import type { ResolvedOptions } from '../executor.ts';
+
 import { InvalidOptionsError } from '../errors.ts';
+import type { ResolvedOptions } from '../executor.ts';
 import type { Backend } from './backend.ts';
 import { InlineBackend } from './inline.ts';
 import { Pool } from './pool/pool.ts';
@@ -11,7 +12,12 @@ export function createBackend(o: ResolvedOptions): Backend {
   switch (o.mode) {
     case 'sync':
     case 'async':
-      return new InlineBackend({ mode: o.mode, workers: o.workers, initializer: o.initializer, initArgs: o.initArgs });
+      return new InlineBackend({
+        mode: o.mode,
+        workers: o.workers,
+        initializer: o.initializer,
+        initArgs: o.initArgs,
+      });
     case 'threads':
     case 'processes':
       return new Pool({
@@ -24,6 +30,8 @@ export function createBackend(o: ResolvedOptions): Backend {
         idleTimeoutMs: o.idleTimeoutMs,
       });
     default:
-      throw new InvalidOptionsError(`createExecutor: mode '${o.mode}' is not available in this version of conc yet.`);
+      throw new InvalidOptionsError(
+        `createExecutor: mode '${o.mode}' is not available in this version of conc yet.`,
+      );
   }
 }

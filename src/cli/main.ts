@@ -8,7 +8,9 @@ import { ConcError } from '../errors.ts';
 import { commands } from './commands.ts';
 import { Exit, UsageError } from './shared.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export function buildProgram(): Command {
   const program = new Command('conc')
@@ -27,17 +29,25 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : Exit.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.exitCode === 0
+      ) {
         return Exit.ok;
       }
       return Exit.usage;
     }
-    if (error instanceof UsageError || (error instanceof ConcError && error.code === 'CONC_ERR_INVALID_OPTIONS')) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof ConcError && error.code === 'CONC_ERR_INVALID_OPTIONS')
+    ) {
       process.stderr.write(`conc: ${error.message}\n`);
       return Exit.usage;
     }
-    process.stderr.write(`conc: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `conc: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return Exit.someFailed;
   }
 }
-

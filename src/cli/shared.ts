@@ -33,5 +33,7 @@ export function choiceOption<T extends string>(name: string, choices: readonly T
 
 /** Prints one JSON document on stdout (BigInt as decimal strings). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
+  );
 }

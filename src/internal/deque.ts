@@ -35,7 +35,9 @@ export class Deque<T> {
   }
 
   at(index: number): T | undefined {
-    return index < 0 || index >= this.#size ? undefined : this.#items[(this.#head + index) & (this.#items.length - 1)];
+    return index < 0 || index >= this.#size
+      ? undefined
+      : this.#items[(this.#head + index) & (this.#items.length - 1)];
   }
 
   /** Removes and returns everything, oldest first. */

@@ -30,7 +30,10 @@ const BUILTINS: Record<string, ErrorConstructor> = {
 };
 
 function cloneable(value: unknown): boolean {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol'))
+  if (
+    value === null ||
+    (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')
+  )
     return true;
   try {
     structuredClone(value);

@@ -29,7 +29,8 @@ export async function resolveTask(module: string, name: string): Promise<(...arg
     ns = (await importModule(module)) as Record<string, unknown>;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const missing = code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(urlPath(module));
+    const missing =
+      code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(urlPath(module));
     throw new ResolveError(
       missing
         ? `Task module not found: ${module}. Check the path; a task reference must name a module that exists where the worker runs.`

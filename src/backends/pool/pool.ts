@@ -12,7 +12,7 @@
  */
 import {
   AbortError,
-  ConcError,
+  type ConcError,
   InitializerError,
   TaskArgumentError,
   TaskError,
@@ -25,7 +25,7 @@ import { fromWireError, type WireError } from '../../internal/error-wire.ts';
 import type { Job } from '../../internal/job.ts';
 import type { TaskRef } from '../../tasks.ts';
 import type { Backend, BackendStats } from '../backend.ts';
-import { type BatchItem, CALL_WIDTH, type FromWorker, RESULT_WIDTH, Status, type TaskDef } from './protocol.ts';
+import { type BatchItem, type FromWorker, RESULT_WIDTH, Status, type TaskDef } from './protocol.ts';
 import type { Transport, TransportFactory } from './transport.ts';
 import { CallFlag, type WorkerNotice } from './worker-main.ts';
 
@@ -117,7 +117,9 @@ export class Pool implements Backend {
   async close(cancel: boolean): Promise<void> {
     this.#closing = true;
     if (cancel) {
-      const reason = new AbortError('The executor was closed with { cancel: true } before this task finished.');
+      const reason = new AbortError(
+        'The executor was closed with { cancel: true } before this task finished.',
+      );
       for (const job of this.#queue.drain()) if (!job.settled) job.settle(reason);
       for (const slot of this.#slots) {
         for (const job of slot.inflight.drain()) {
@@ -200,7 +202,12 @@ export class Pool implements Backend {
         if (!defs.some((d) => d.key === key)) defs.push({ key, module: job.ref.module, name: job.ref.name });
       }
       const timed = job.timeoutMs !== undefined;
-      calls.push(job.id, key, job.args, (job.batch ? CallFlag.batch : 0) | (timed ? CallFlag.notifyStart : 0));
+      calls.push(
+        job.id,
+        key,
+        job.args,
+        (job.batch ? CallFlag.batch : 0) | (timed ? CallFlag.notifyStart : 0),
+      );
       jobs.push(job);
       slot.inflight.push(job);
       this.#bySlotJob.set(job, slot);
@@ -221,7 +228,8 @@ export class Pool implements Backend {
     for (const job of jobs) {
       const key = this.#keyOf(job.ref);
       const defs = slot.known.has(key) ? undefined : [{ key, module: job.ref.module, name: job.ref.name }];
-      const flags = (job.batch ? CallFlag.batch : 0) | (job.timeoutMs !== undefined ? CallFlag.notifyStart : 0);
+      const flags =
+        (job.batch ? CallFlag.batch : 0) | (job.timeoutMs !== undefined ? CallFlag.notifyStart : 0);
       try {
         slot.transport.send({ t: 'run', defs, calls: [job.id, key, job.args, flags] });
         if (defs) slot.known.add(key);
@@ -230,7 +238,7 @@ export class Pool implements Backend {
         if (job.timeoutMs !== undefined) slot.exclusive = false;
         job.settle(
           new TaskArgumentError(
-            `Arguments of task "${job.ref.name}" cannot be sent to a worker: ${(error as Error).message ?? batchError}. ` +
+            `Arguments of task "${job.ref.name}" cannot be sent to a worker: ${String((error as Error).message ?? batchError).replace(/\.$/, '')}. ` +
               'Pass structured-cloneable values (no functions, symbols or class instances with methods), or use mode "async".',
             { cause: error },
           ),
@@ -341,13 +349,17 @@ export class Pool implements Backend {
     const count = results.length / RESULT_WIDTH;
     const perTask = message.busyMs / count;
     slot.avgMs = slot.avgMs < 0 ? perTask : slot.avgMs * 0.7 + perTask * 0.3;
-    slot.capacity = Math.max(1, Math.min(MAX_PREFETCH, Math.floor(PREFETCH_BUDGET_MS / Math.max(slot.avgMs, 1e-3))));
+    slot.capacity = Math.max(
+      1,
+      Math.min(MAX_PREFETCH, Math.floor(PREFETCH_BUDGET_MS / Math.max(slot.avgMs, 1e-3))),
+    );
     for (let i = 0; i < results.length; i += RESULT_WIDTH) {
       const job = slot.inflight.shift();
       slot.received++;
       slot.completed++;
       if (!job) continue;
-      if (job.id !== results[i]) throw new Error(`conc internal error: result for ${results[i]} came as ${job.id}`);
+      if (job.id !== results[i])
+        throw new Error(`conc internal error: result for ${results[i]} came as ${job.id}`);
       this.#bySlotJob.delete(job);
       this.#stopClock(slot, job);
       if (job.timeoutMs !== undefined) slot.exclusive = false;
@@ -364,7 +376,10 @@ export class Pool implements Backend {
         job.settle(undefined, job.batch ? batchOutcomes(job, value as BatchItem[]) : value);
         return;
       case Status.threw:
-        if (job.retry()) return this.#requeue(job);
+        if (job.retry()) {
+          this.#requeue(job);
+          return;
+        }
         job.settle(new TaskError(job.ref.name, fromWireError(value as WireError)));
         return;
       case Status.notFound:
@@ -426,7 +441,8 @@ export class Pool implements Backend {
     this.#bySlotJob.delete(job);
     this.#stopClock(slot, job);
     const kept: Job[] = [];
-    for (let j = slot.inflight.shift(); j !== undefined; j = slot.inflight.shift()) if (j !== job) kept.push(j);
+    for (let j = slot.inflight.shift(); j !== undefined; j = slot.inflight.shift())
+      if (j !== job) kept.push(j);
     for (const j of kept) slot.inflight.push(j);
   }
 
@@ -458,7 +474,9 @@ export class Pool implements Backend {
       }
     }
     if (this.#startupDeaths >= MAX_STARTUP_DEATHS && !this.#broken) {
-      this.#broken = new WorkerCrashedError('(any)', `workers keep dying on start: ${detail}`, { cause: error });
+      this.#broken = new WorkerCrashedError('(any)', `workers keep dying on start: ${detail}`, {
+        cause: error,
+      });
       for (const job of this.#queue.drain()) if (!job.settled) job.settle(this.#broken);
     }
     this.#schedule();
@@ -481,7 +499,8 @@ export class Pool implements Backend {
 function batchOutcomes(job: Job, items: BatchItem[]): PromiseSettledResult<unknown>[] {
   return items.map(([status, value]) => {
     if (status === Status.ok) return { status: 'fulfilled', value };
-    if (status === Status.uncloneable) return { status: 'rejected', reason: resultError(job, value as WireError) };
+    if (status === Status.uncloneable)
+      return { status: 'rejected', reason: resultError(job, value as WireError) };
     return { status: 'rejected', reason: new TaskError(job.ref.name, fromWireError(value as WireError)) };
   });
 }

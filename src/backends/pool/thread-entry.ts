@@ -4,4 +4,7 @@ import { runWorker } from './worker-main.ts';
 
 const port = parentPort;
 if (!port) throw new Error('conc: thread-entry must run inside a worker thread');
-runWorker({ post: (message) => port.postMessage(message), onMessage: (listener) => port.on('message', listener) });
+runWorker({
+  post: (message) => port.postMessage(message),
+  onMessage: (listener) => port.on('message', listener),
+});

@@ -9,8 +9,8 @@
 import { toWireError } from '../../internal/error-wire.ts';
 import { resolveTask } from '../../internal/resolve-task.ts';
 import {
-  CALL_WIDTH,
   type BatchItem,
+  CALL_WIDTH,
   type FromWorker,
   type InitMessage,
   RESULT_WIDTH,
@@ -182,7 +182,10 @@ function cloneableResults(results: unknown[]): unknown[] {
 
 function uncloneable(value: unknown): BatchItem {
   const kind = typeof value === 'object' && value !== null ? value.constructor?.name : typeof value;
-  return [Status.uncloneable, toWireError(new Error(`the task returned a value that cannot be cloned (${kind})`))];
+  return [
+    Status.uncloneable,
+    toWireError(new Error(`the task returned a value that cannot be cloned (${kind})`)),
+  ];
 }
 
 function canClone(value: unknown): boolean {

@@ -1,0 +1,3 @@
+import { executorSuite } from './suite.ts';
+
+executorSuite('processes', { clones: true, stopsRunning: true, perWorkerInit: true, parallel: true });

@@ -1,0 +1,333 @@
+/**
+ * One conformance suite for every backend: results, order, errors, abort, timeouts and cleanup.
+ * Each backend file calls `executorSuite` once with its factory and what it can do.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import {
+  AbortError,
+  ConcError,
+  createExecutor,
+  type Executor,
+  ExecutorClosedError,
+  type ExecutorOptions,
+  InitializerError,
+  TaskError,
+  TaskNotFoundError,
+  TaskTimeoutError,
+  taskRef,
+} from '../../src/index.ts';
+import { tasks as basic } from '../fixtures/basic.ts';
+import { tasks as faults } from '../fixtures/faults.ts';
+import { tasks as state } from '../fixtures/state.ts';
+
+export interface Capabilities {
+  /** Arguments and results are cloned across a boundary (pools, distributed). */
+  clones: boolean;
+  /** A running task can be stopped (its worker terminated). */
+  stopsRunning: boolean;
+  /** Tasks run in more than one place, each with its own initializer run. */
+  perWorkerInit: boolean;
+  /** Default width when `workers` is not given. */
+  parallel: boolean;
+}
+
+type Make = (options?: Omit<ExecutorOptions, 'mode'>) => Executor;
+
+export function executorSuite(mode: ExecutorOptions['mode'], caps: Capabilities): void {
+  const make: Make = (options = {}) =>
+    createExecutor({ mode, ...(mode === 'sync' ? {} : { workers: 2 }), ...options });
+  const withEx = async <T>(
+    options: Omit<ExecutorOptions, 'mode'> | undefined,
+    body: (ex: Executor) => Promise<T>,
+  ) => {
+    const ex = make(options);
+    try {
+      return await body(ex);
+    } finally {
+      await ex.close({ cancel: true });
+    }
+  };
+
+  describe(`executor conformance: ${mode}`, () => {
+    it('submit resolves to the result; BigInt and Map survive the trip', () =>
+      withEx(undefined, async (ex) => {
+        expect(await ex.submit(basic.add, 2, 3)).toBe(5);
+        expect(await ex.submit(basic.bigSquare, 2n ** 70n)).toBe(2n ** 140n);
+        expect(await ex.submit(basic.mapSize, new Map([['a', 1]]))).toEqual(new Map([['a', 2]]));
+      }));
+
+    it('map returns results in input order whatever the completion order', () =>
+      withEx(undefined, async (ex) => {
+        const delays = [40, 0, 25, 5, 0, 15, 30, 1];
+        expect(await ex.map(basic.sleep, delays)).toEqual(delays);
+      }));
+
+    it('imap ordered yields in input order; unordered in completion order', () =>
+      withEx(undefined, async (ex) => {
+        const ordered: number[] = [];
+        for await (const r of ex.imap(basic.square, [1, 2, 3, 4, 5])) ordered.push(r);
+        expect(ordered).toEqual([1, 4, 9, 16, 25]);
+        const unordered: unknown[] = [];
+        for await (const r of ex.imap(basic.sleep, [300, 0], { ordered: false })) unordered.push(r);
+        expect(unordered).toEqual(mode === 'sync' ? [300, 0] : [0, 300]);
+      }));
+
+    it('accepts an AsyncIterable input', () =>
+      withEx(undefined, async (ex) => {
+        async function* gen() {
+          for (let i = 0; i < 20; i++) yield i;
+        }
+        expect(await ex.map(basic.square, gen())).toEqual(Array.from({ length: 20 }, (_, i) => i * i));
+      }));
+
+    it('consumes an infinite generator lazily: a consumer that stops after 1,000 results stops the pull', () =>
+      withEx(undefined, async (ex) => {
+        let pulled = 0;
+        function* naturals() {
+          for (let i = 0; ; i++) {
+            pulled++;
+            yield i;
+          }
+        }
+        let seen = 0;
+        for await (const r of ex.imap(basic.identity, naturals(), { window: 64 })) {
+          expect(r).toBe(seen);
+          if (++seen === 1000) break;
+        }
+        expect(pulled).toBeLessThanOrEqual(1000 + 64);
+        expect(ex.stats().running).toBe(0);
+      }));
+
+    it('settle: one settled result per input, in order, good results kept', () =>
+      withEx(undefined, async (ex) => {
+        const out = await ex.map(faults.failOdd, [0, 1, 2, 3, 4], { settle: true });
+        expect(out.map((r) => r.status)).toEqual([
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+        ]);
+        expect(out[0]).toEqual({ status: 'fulfilled', value: 0 });
+        expect(out[4]).toEqual({ status: 'fulfilled', value: 40 });
+        const reason = (out[1] as PromiseRejectedResult).reason;
+        expect(reason).toBeInstanceOf(TaskError);
+        expect(reason.cause).toBeInstanceOf(RangeError);
+        expect(reason.cause.message).toBe('odd: 1');
+      }));
+
+    it('map without settle rejects with the first failure; the executor keeps working', () =>
+      withEx(undefined, async (ex) => {
+        await expect(ex.map(faults.failOdd, [0, 2, 3, 4])).rejects.toBeInstanceOf(TaskError);
+        expect(await ex.map(basic.square, [3])).toEqual([9]);
+      }));
+
+    it('TaskError keeps the name, message, stack, code, own properties and cause chain', () =>
+      withEx(undefined, async (ex) => {
+        const error = await ex.submit(faults.throwRich, 'over quota').catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(TaskError);
+        expect(error).toBeInstanceOf(ConcError);
+        const e = error as TaskError & { cause: Error & { code: string; limit: number } };
+        expect(e.task).toBe('throwRich');
+        expect(e.message).toContain('QuotaError: over quota');
+        expect(e.cause.name).toBe('QuotaError');
+        expect(e.cause.message).toBe('over quota');
+        expect(e.cause.code).toBe('E_QUOTA');
+        expect(e.cause.limit).toBe(3);
+        expect(e.cause.stack).toContain('faults.ts');
+        expect(e.stack).toContain('faults.ts');
+        const middle = e.cause.cause as Error;
+        expect(middle.message).toBe('middle');
+        expect(middle.cause).toBeInstanceOf(TypeError);
+        expect((middle.cause as Error).message).toBe('root cause');
+      }));
+
+    it('a thrown non-Error value still arrives as a TaskError', () =>
+      withEx(undefined, async (ex) => {
+        const e = (await ex.submit(faults.throwString).catch((x: unknown) => x)) as TaskError;
+        expect(e).toBeInstanceOf(TaskError);
+        expect(e.message).toContain('a plain string');
+      }));
+
+    it('chunkSize gives the same results, and a failing item fails only itself', () =>
+      withEx(undefined, async (ex) => {
+        const items = Array.from({ length: 103 }, (_, i) => i);
+        expect(await ex.map(basic.square, items, { chunkSize: 10 })).toEqual(items.map((i) => i * i));
+        const settled = await ex.map(faults.failOdd, [0, 1, 2, 3], { chunkSize: 4, settle: true });
+        expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+        expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(TaskError);
+      }));
+
+    it('an already-aborted signal rejects at once with AbortError', () =>
+      withEx(undefined, async (ex) => {
+        const signal = AbortSignal.abort(new Error('user gave up'));
+        const error = await ex.map(basic.square, [1, 2], { signal }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(AbortError);
+        expect((error as Error).name).toBe('AbortError');
+        await expect(ex.run(basic.square, [1], { signal })).rejects.toBeInstanceOf(AbortError);
+      }));
+
+    it('abort mid-map: the call rejects with AbortError, unstarted items never start, the executor still works', () =>
+      withEx(undefined, async (ex) => {
+        const controller = new AbortController();
+        let pulled = 0;
+        function* items() {
+          for (let i = 0; i < 1000; i++) {
+            pulled++;
+            yield 10_000;
+          }
+        }
+        const run = ex.map(faults.hangAsync as never, items(), { signal: controller.signal, window: 4 });
+        await delay(50);
+        controller.abort();
+        await expect(run).rejects.toBeInstanceOf(AbortError);
+        expect(pulled).toBeLessThanOrEqual(4);
+        expect(await ex.submit(basic.add, 1, 1)).toBe(2);
+        expect(ex.stats().running).toBe(0);
+      }));
+
+    it('timeout: a task that never settles rejects with TaskTimeoutError; later calls still work', () =>
+      withEx(undefined, async (ex) => {
+        const error = await ex.run(faults.hangAsync, [], { timeoutMs: 150 }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(TaskTimeoutError);
+        expect((error as TaskTimeoutError).timeoutMs).toBe(150);
+        expect(await ex.submit(basic.square, 4)).toBe(16);
+      }));
+
+    it('taskTimeoutMs applies to every task; the clock starts when the task starts, not while queued', () =>
+      withEx({ taskTimeoutMs: 500, ...(mode === 'sync' ? {} : { workers: 1 }) }, async (ex) => {
+        // four 200 ms tasks through one worker: 800 ms in all, yet none exceeds its own 500 ms
+        expect(await ex.map(basic.sleep, [200, 200, 200, 200])).toEqual([200, 200, 200, 200]);
+      }));
+
+    it.runIf(caps.stopsRunning)('timeout stops a task that blocks its thread, and replaces the worker', () =>
+      withEx(undefined, async (ex) => {
+        await expect(ex.run(faults.hangCpu, [], { timeoutMs: 200 })).rejects.toBeInstanceOf(TaskTimeoutError);
+        expect(await ex.map(basic.square, [1, 2, 3])).toEqual([1, 4, 9]);
+      }),
+    );
+
+    it.runIf(caps.stopsRunning)('abort stops a running task that blocks its thread', () =>
+      withEx(undefined, async (ex) => {
+        const controller = new AbortController();
+        const run = ex.run(faults.hangCpu, [], { signal: controller.signal });
+        await delay(100);
+        controller.abort();
+        await expect(run).rejects.toBeInstanceOf(AbortError);
+        expect(await ex.submit(basic.square, 5)).toBe(25);
+      }),
+    );
+
+    it('the initializer runs before the first task (once per worker, once in total inline)', () =>
+      withEx({ initializer: state.initSession, initArgs: ['s1'] }, async (ex) => {
+        const sessions = await ex.map(state.readSession, [1, 2, 3, 4, 5, 6, 7, 8] as never[]);
+        for (const s of sessions) expect(s).toMatchObject({ label: 's1', inits: 1 });
+        if (!caps.perWorkerInit) expect(new Set(sessions.map((s) => s?.id)).size).toBe(1);
+      }));
+
+    it('an initializer that throws fails every task with InitializerError', () =>
+      withEx({ initializer: state.failingInit }, async (ex) => {
+        const settled = await ex.map(basic.square, [1, 2, 3], { settle: true });
+        for (const r of settled) {
+          expect(r.status).toBe('rejected');
+          const reason = (r as PromiseRejectedResult).reason;
+          expect(reason).toBeInstanceOf(InitializerError);
+          expect(reason.message).toContain('cannot open session');
+        }
+        await expect(ex.submit(basic.square, 1)).rejects.toBeInstanceOf(InitializerError);
+      }));
+
+    it('task module missing, export missing, export not a function → TaskNotFoundError', () =>
+      withEx(undefined, async (ex) => {
+        const missing = new URL('../fixtures/no-such-module.ts', import.meta.url).href;
+        const e1 = await ex.submit(taskRef(missing, 'x')).catch((e: unknown) => e);
+        expect(e1).toBeInstanceOf(TaskNotFoundError);
+        expect((e1 as Error).message).toContain('not found');
+        const faultsUrl = new URL('../fixtures/faults.ts', import.meta.url).href;
+        const e2 = await ex.submit(taskRef(faultsUrl, 'noSuchExport')).catch((e: unknown) => e);
+        expect(e2).toBeInstanceOf(TaskNotFoundError);
+        expect((e2 as Error).message).toContain('noSuchExport');
+        const e3 = await ex.submit(taskRef(faultsUrl, 'notAFunction')).catch((e: unknown) => e);
+        expect(e3).toBeInstanceOf(TaskNotFoundError);
+        expect((e3 as Error).message).toContain('not a function');
+        expect(await ex.submit(basic.square, 2)).toBe(4);
+      }));
+
+    it('submit after close → ExecutorClosedError', async () => {
+      const ex = make();
+      await ex.close();
+      await expect(ex.submit(basic.square, 1)).rejects.toBeInstanceOf(ExecutorClosedError);
+      await expect(ex.map(basic.square, [1])).rejects.toBeInstanceOf(ExecutorClosedError);
+    });
+
+    it('close() drains: running and queued tasks finish first', async () => {
+      const ex = make();
+      const pending = [
+        ex.submit(basic.sleep, 50, 'a'),
+        ex.submit(basic.sleep, 10, 'b'),
+        ex.submit(basic.sleep, 30, 'c'),
+      ];
+      await ex.close();
+      expect(await Promise.all(pending)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('close({ cancel: true }) rejects what has not finished with AbortError', async () => {
+      const ex = make();
+      const pending = Promise.allSettled([
+        ex.submit(faults.hangAsync),
+        ex.submit(faults.hangAsync),
+        ex.submit(faults.hangAsync),
+      ]);
+      await delay(20);
+      await ex.close({ cancel: true });
+      for (const r of await pending) {
+        expect(r.status).toBe('rejected');
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(AbortError);
+      }
+    });
+
+    it('Symbol.asyncDispose closes the executor', async () => {
+      let outer: Executor;
+      {
+        await using ex = make();
+        outer = ex;
+        expect(await ex.submit(basic.square, 3)).toBe(9);
+      }
+      await expect(outer.submit(basic.square, 1)).rejects.toBeInstanceOf(ExecutorClosedError);
+    });
+
+    it('stats counts submitted, completed and failed tasks', () =>
+      withEx(undefined, async (ex) => {
+        await ex.map(faults.failOdd, [0, 1, 2], { settle: true });
+        await ex.submit(basic.square, 2);
+        expect(ex.stats()).toMatchObject({
+          mode,
+          submitted: 4,
+          completed: 3,
+          failed: 1,
+          running: 0,
+          queued: 0,
+        });
+      }));
+
+    it.runIf(caps.clones)('arguments that cannot be cloned fail that item only, with TaskArgumentError', () =>
+      withEx(undefined, async (ex) => {
+        const out = await ex.map(basic.identity, [1, () => 2, 3, Symbol('s')] as never[], { settle: true });
+        expect(out.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+        const reason = (out[1] as PromiseRejectedResult).reason as Error;
+        expect(reason.name).toBe('TaskArgumentError');
+        expect(reason.message).toContain('cloneable');
+        const result = await ex.submit(faults.returnFunction).catch((e: unknown) => e);
+        expect((result as Error).name).toBe('TaskArgumentError');
+      }),
+    );
+
+    it.runIf(!caps.clones)('inline modes pass arguments by reference (functions allowed)', () =>
+      withEx(undefined, async (ex) => {
+        const fn = () => 2;
+        expect(await ex.submit(basic.identity, fn)).toBe(fn);
+      }),
+    );
+  });
+}
