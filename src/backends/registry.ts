@@ -2,6 +2,7 @@
 
 import { InvalidOptionsError } from '../errors.ts';
 import type { ResolvedOptions } from '../executor.ts';
+import { AutoBackend } from './auto.ts';
 import type { Backend } from './backend.ts';
 import { InlineBackend } from './inline.ts';
 import { Pool } from './pool/pool.ts';
@@ -29,6 +30,8 @@ export function createBackend(o: ResolvedOptions): Backend {
         maxTasksPerWorker: o.maxTasksPerWorker,
         idleTimeoutMs: o.idleTimeoutMs,
       });
+    case 'auto':
+      return new AutoBackend(o);
     default:
       throw new InvalidOptionsError(
         `createExecutor: mode '${o.mode}' is not available in this version of conc yet.`,

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { classify } from '../src/backends/auto/classifier.ts';
+import { AbortError, createExecutor, TaskError } from '../src/index.ts';
+import { tasks } from './fixtures/profile-tasks.ts';
+
+describe('classify', () => {
+  it('calls work that mostly waits I/O-bound', () => {
+    const c = classify({ wallMs: 100, cpuMs: 4, elu: 0.05, loopDelayMs: 1, tasks: 4 });
+    expect(c.verdict).toBe('io-bound');
+    expect(c.cpuRatio).toBeCloseTo(0.04);
+    expect(c.reason).toMatch(/I\/O-bound/);
+  });
+  it('calls work that computes CPU-bound', () => {
+    expect(classify({ wallMs: 50, cpuMs: 49, elu: 0.99, loopDelayMs: 50, tasks: 1 }).verdict).toBe(
+      'cpu-bound',
+    );
+  });
+  it('calls work that holds the loop without computing CPU-bound (blocking)', () => {
+    const c = classify({ wallMs: 50, cpuMs: 1, elu: 0.98, loopDelayMs: 50, tasks: 1 });
+    expect(c.verdict).toBe('cpu-bound');
+    expect(c.reason).toMatch(/blocking/);
+  });
+});
+
+describe("mode 'auto'", () => {
+  it('runs CPU-bound work on threads, one per core, and says so in stats()', async () => {
+    const ex = createExecutor({ mode: 'auto', workers: 2 });
+    try {
+      const results = await ex.map(
+        tasks.spin,
+        Array.from({ length: 8 }, () => 25),
+      );
+      expect(results).toHaveLength(8);
+      expect(results.every((r) => typeof r === 'number' && r > 0)).toBe(true);
+      const stats = ex.stats();
+      expect(stats).toMatchObject({
+        mode: 'auto',
+        chosen: 'threads',
+        verdict: 'cpu-bound',
+        width: 2,
+        completed: 8,
+      });
+      expect(stats.workers).toBeGreaterThan(0);
+      expect(String(stats.reason)).toMatch(/CPU-bound/);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it('runs I/O-bound work on the event loop with an adaptive width, results in input order', async () => {
+    const ex = createExecutor({ mode: 'auto' });
+    try {
+      const items = Array.from({ length: 60 }, (_, i) => i);
+      const results = await ex.map(
+        tasks.wait,
+        items.map((i) => 15 + (i % 3)),
+      );
+      expect(results).toEqual(items.map((i) => 15 + (i % 3)));
+      const stats = ex.stats();
+      expect(stats).toMatchObject({ chosen: 'async', verdict: 'io-bound', workers: 0 });
+      expect(stats.width).toBeGreaterThanOrEqual(1);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it('treats a blocking task as needing threads', async () => {
+    const ex = createExecutor({ mode: 'auto', workers: 2 });
+    try {
+      await ex.map(tasks.block, [15, 15, 15, 15]);
+      expect(ex.stats()).toMatchObject({ chosen: 'threads', verdict: 'cpu-bound' });
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it('keeps the good results when some items fail (settle), and rejects with TaskError otherwise', async () => {
+    const ex = createExecutor({ mode: 'auto' });
+    try {
+      const settled = await ex.map(tasks.evenOnly, [0, 1, 2, 3, 4], { settle: true });
+      expect(settled.map((s) => s.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(TaskError);
+      await expect(ex.submit(tasks.evenOnly, 7)).rejects.toBeInstanceOf(TaskError);
+      expect(await ex.submit(tasks.evenOnly, 8)).toBe(8);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it('aborts: held and running tasks stop, the call rejects with AbortError, close() returns', async () => {
+    const ex = createExecutor({ mode: 'auto' });
+    const controller = new AbortController();
+    try {
+      const run = ex.map(
+        tasks.wait,
+        Array.from({ length: 200 }, () => 200),
+        { signal: controller.signal },
+      );
+      setTimeout(() => controller.abort(), 30);
+      await expect(run).rejects.toBeInstanceOf(AbortError);
+      expect(ex.stats().running).toBe(0);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it('close({ cancel: true }) settles everything still held or running', async () => {
+    const ex = createExecutor({ mode: 'auto' });
+    const pending = Array.from({ length: 30 }, () => ex.submit(tasks.wait, 5_000));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await ex.close({ cancel: true });
+    const outcomes = await Promise.allSettled(pending);
+    expect(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof AbortError)).toBe(true);
+  });
+
+  it('runs a lone task without a verdict and reports what it measured at close', async () => {
+    const ex = createExecutor({ mode: 'auto' });
+    expect(await ex.submit(tasks.wait, 1, 'x')).toBe('x');
+    await ex.close();
+    const stats = ex.stats();
+    expect(stats.chosen).toBeUndefined();
+    expect(stats.verdict).toBe('io-bound');
+  });
+});
