@@ -1,6 +1,8 @@
 /** The subcommands of `conc`, one file each. Add a command by adding its register function here. */
 import type { Command } from 'commander';
+import { registerIo } from './io.ts';
+import { registerServe } from './serve.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerIo, registerServe];

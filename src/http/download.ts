@@ -1,0 +1,213 @@
+/**
+ * One URL, downloaded to the end and counted, never kept; every failure becomes a result, never a throw.
+ *
+ *   checkUrl ─▶ attempt ─▶ request ─▶ 3xx? follow (≤ maxRedirects) ─▶ 429/5xx or socket error? ─▶ wait, retry
+ *                 │                                                   (Retry-After, or backoff + jitter)
+ *                 └─ one timer per attempt: connect, headers, redirects and body all count against timeoutMs
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Dispatcher } from 'undici';
+import type { ResolvedDownloadOptions } from './options.ts';
+import { backoffMs, isRetryableError, isRetryableStatus, parseRetryAfter } from './retry.ts';
+import { checkUrl } from './url.ts';
+
+/** What happened to one URL. `status` is 0 when no response came; `error` is set when the URL failed. */
+export interface DownloadResult {
+  url: string;
+  status: number;
+  /** Body bytes received (of the final response). */
+  bytes: number;
+  /** Wall time for this URL, retries and their waits included. */
+  ms: number;
+  /** Requests made (1 + retries); 0 when the URL was rejected before any request. */
+  attempts: number;
+  error?: string;
+}
+
+interface Attempt {
+  status: number;
+  bytes: number;
+  error?: string | undefined;
+  /** Worth another attempt; with the wait the server asked for, if it did. */
+  retry?: { afterMs: number | undefined } | undefined;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Downloads `url` with `dispatcher` (an undici Agent), following redirects and retrying transient
+ * failures. Resolves to a result whatever happens to the URL.
+ *
+ * @example
+ * const result = await download(new Agent(), 'http://127.0.0.1:8080/dice', resolveSessionOptions());
+ * // { url, status: 200, bytes: 2048, ms: 51.2, attempts: 1 }
+ */
+export async function download(
+  dispatcher: Dispatcher,
+  url: string,
+  options: ResolvedDownloadOptions,
+): Promise<DownloadResult> {
+  const started = performance.now();
+  const checked = checkUrl(url);
+  if (!checked.ok) return { url, status: 0, bytes: 0, ms: 0, attempts: 0, error: checked.error };
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    const outcome = await attempt(dispatcher, checked.url, options);
+    let error = outcome.error;
+    if (outcome.retry) {
+      const waitMs =
+        outcome.retry.afterMs ?? backoffMs(attempts, options.retryBaseMs, options.maxRetryDelayMs);
+      if (attempts <= options.retries && waitMs <= options.maxRetryDelayMs) {
+        await sleep(waitMs);
+        continue;
+      }
+      if (attempts <= options.retries) {
+        error += `; the server asked to retry after ${Math.ceil(waitMs / 1000)} s, longer than the ${options.maxRetryDelayMs} ms limit (maxRetryDelayMs)`;
+      } else if (attempts > 1) {
+        error += ` (after ${attempts} attempts)`;
+      }
+    }
+    const result: DownloadResult = {
+      url,
+      status: outcome.status,
+      bytes: outcome.bytes,
+      ms: performance.now() - started,
+      attempts,
+    };
+    if (error !== undefined) result.error = error;
+    return result;
+  }
+}
+
+/** One attempt: the request and its redirects, bounded by one timer. */
+async function attempt(
+  dispatcher: Dispatcher,
+  first: URL,
+  options: ResolvedDownloadOptions,
+): Promise<Attempt> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs);
+  let status = 0;
+  let bytes = 0;
+  try {
+    let url = first;
+    for (let redirects = 0; ; redirects++) {
+      const response = await dispatcher.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'GET',
+        headers: options.headers,
+        signal: controller.signal,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+      status = response.statusCode;
+      const location = response.headers.location;
+      if (REDIRECTS.has(status) && typeof location === 'string') {
+        await response.body.dump();
+        const next = checkUrl(new URL(location, url).href);
+        if (!next.ok)
+          return {
+            status,
+            bytes: 0,
+            error: `redirect from ${url.href} to a URL that cannot be followed: ${next.error}`,
+          };
+        if (redirects >= options.maxRedirects) {
+          return {
+            status,
+            bytes: 0,
+            error: `too many redirects: more than ${options.maxRedirects} (maxRedirects), last to ${next.url.href} — a redirect loop?`,
+          };
+        }
+        url = next.url;
+        continue;
+      }
+      if (isRetryableStatus(status)) {
+        await response.body.dump();
+        const afterMs = parseRetryAfter(response.headers['retry-after']);
+        return { status, bytes: 0, error: `HTTP ${status} from ${url.href}`, retry: { afterMs } };
+      }
+      const declared = Number(response.headers['content-length']);
+      if (declared > options.maxBytes) {
+        response.body.destroy();
+        return { status, bytes: 0, error: tooLarge(options.maxBytes, `declares ${declared} bytes`) };
+      }
+      const counted = await countBody(response.body, options.maxBytes);
+      bytes = counted.bytes;
+      if (counted.tooLarge)
+        return { status, bytes, error: tooLarge(options.maxBytes, `stopped at ${bytes} bytes`) };
+      return status >= 400 ? { status, bytes, error: `HTTP ${status} from ${url.href}` } : { status, bytes };
+    }
+  } catch (error) {
+    if (timedOut) {
+      const phase = status === 0 ? 'no response' : `response incomplete after ${bytes} bytes`;
+      return {
+        status,
+        bytes,
+        error: `timed out after ${options.timeoutMs} ms (${phase}); raise the timeout (timeoutMs, --timeout) if the server is just slow`,
+      };
+    }
+    return {
+      status,
+      bytes,
+      error: describeError(error, first),
+      retry: isRetryableError(error) ? { afterMs: undefined } : undefined,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function tooLarge(maxBytes: number, detail: string): string {
+  return `body larger than the ${maxBytes}-byte limit (maxBytes, --max-bytes): ${detail}`;
+}
+
+/** Counts a body's bytes as they stream by; stops the stream once it passes `maxBytes`. */
+function countBody(
+  body: Dispatcher.ResponseData['body'],
+  maxBytes: number,
+): Promise<{ bytes: number; tooLarge: boolean }> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0;
+    let tooLarge = false;
+    body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > maxBytes && !tooLarge) {
+        tooLarge = true;
+        body.destroy();
+        resolve({ bytes, tooLarge });
+      }
+    });
+    body.on('end', () => resolve({ bytes, tooLarge }));
+    body.on('error', (error) => (tooLarge ? undefined : reject(error)));
+  });
+}
+
+/** A short, human message for a network error, with its code. */
+export function describeError(error: unknown, url: URL): string {
+  const e = error as { code?: string; message?: string; name?: string; cause?: unknown } | null;
+  const code = e?.code;
+  const where = url.host;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `connection refused by ${where} (ECONNREFUSED) — is the server running on that port?`;
+    case 'ENOTFOUND':
+      return `host not found: ${url.hostname} (ENOTFOUND) — check the name`;
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return `could not connect to ${where} in time (UND_ERR_CONNECT_TIMEOUT)`;
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return `connection to ${where} closed before the response ended (${code})`;
+    default: {
+      if (e?.cause && e.cause !== error && (e.cause as { code?: string }).code)
+        return describeError(e.cause, url);
+      const text = e?.message || String(error);
+      return `${e?.name ?? 'Error'}: ${text}${code ? ` (${code})` : ''}`;
+    }
+  }
+}

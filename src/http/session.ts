@@ -1,0 +1,56 @@
+/**
+ * A download session: one undici Agent whose keep-alive connections are reused across downloads, as
+ * requests.Session or aiohttp.ClientSession. Per-host connections are capped if asked (default: one per
+ * request in flight).
+ */
+import { Agent } from 'undici';
+import { type DownloadResult, download } from './download.ts';
+import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './options.ts';
+
+export class Session implements AsyncDisposable {
+  /** The options in force, defaults filled in. */
+  readonly options: Readonly<ResolvedSessionOptions>;
+  #agent: Agent;
+
+  constructor(options: SessionOptions = {}) {
+    this.options = Object.freeze(resolveSessionOptions(options));
+    this.#agent = new Agent({
+      connections: this.options.connectionsPerHost,
+      pipelining: 1,
+      keepAliveTimeout: this.options.keepAliveTimeoutMs,
+      connect: { timeout: this.options.connectTimeoutMs },
+      headersTimeout: this.options.timeoutMs,
+      bodyTimeout: this.options.timeoutMs,
+    });
+  }
+
+  /** Downloads one URL (see {@link download}); never rejects for a per-URL failure. */
+  download(url: string): Promise<DownloadResult> {
+    return download(this.#agent, url, this.options);
+  }
+
+  /** Waits for downloads in flight, then closes every connection. */
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+
+  /** Closes every connection now; downloads in flight end with an error result. */
+  destroy(): Promise<void> {
+    return this.#agent.destroy();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Creates a session. Keep one per worker and reuse it: connections are the expensive part.
+ *
+ * @example
+ * await using session = createSession({ timeoutMs: 5000, retries: 2 });
+ * const { status, bytes, error } = await session.download('http://127.0.0.1:8080/dice');
+ */
+export function createSession(options?: SessionOptions): Session {
+  return new Session(options);
+}
