@@ -134,7 +134,7 @@ async function attempt(
       }
       const declared = Number(response.headers['content-length']);
       if (declared > options.maxBytes) {
-        response.body.destroy();
+        response.body.on('error', ignore).destroy(); // destroying emits an abort error: expected here
         return { status, bytes: 0, error: tooLarge(options.maxBytes, `declares ${declared} bytes`) };
       }
       const counted = await countBody(response.body, options.maxBytes);
@@ -162,6 +162,8 @@ async function attempt(
     clearTimeout(timer);
   }
 }
+
+function ignore(): void {}
 
 function tooLarge(maxBytes: number, detail: string): string {
   return `body larger than the ${maxBytes}-byte limit (maxBytes, --max-bytes): ${detail}`;
