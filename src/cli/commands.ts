@@ -1,8 +1,9 @@
 /** The subcommands of `conc`, one file each. Add a command by adding its register function here. */
 import type { Command } from 'commander';
+import { registerCpu } from './cpu.ts';
 import { registerIo } from './io.ts';
 import { registerServe } from './serve.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerIo, registerServe];
+export const commands: RegisterCommand[] = [registerIo, registerCpu, registerServe];

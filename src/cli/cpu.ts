@@ -1,0 +1,114 @@
+/**
+ * `conc cpu`: the article's CPU-bound job — the exact sum of squares below each of 20 numbers from
+ * 5 000 000 — in any mode, closing with `Duration X seconds`. A thin layer over runCpuJob.
+ */
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import type { Mode } from '../executor.ts';
+import { MAX_N } from '../workloads/cpu.ts';
+import { type CpuReport, DEFAULT_COUNT, DEFAULT_START, MAX_COUNT, runCpuJob } from '../workloads/cpu-job.ts';
+import { choiceOption, Exit, intOption, printJson, UsageError } from './shared.ts';
+
+const MODES = [
+  'sync',
+  'async',
+  'threads',
+  'processes',
+  'distributed',
+  'auto',
+] as const satisfies readonly Mode[];
+
+interface CpuFlags {
+  mode: Mode;
+  workers?: number;
+  start: number;
+  count: number;
+  chunkSize?: number;
+  print?: boolean;
+  json?: boolean;
+  redis?: string;
+  queue?: string;
+}
+
+export function registerCpu(program: Command): void {
+  program
+    .command('cpu')
+    .description(
+      "The article's CPU-bound job: sum(i * i for i in range(n)) for n = start … start + count − 1, exactly, and time it.",
+    )
+    .option('--mode <mode>', `how the sums run: ${MODES.join(' | ')}`, choiceOption('--mode', MODES), 'sync')
+    .option(
+      '--workers <n>',
+      'sums at once (default: 1 for sync, the number of cores otherwise)',
+      intOption('--workers', 1),
+    )
+    .option('--start <n>', `the first n, 0 to ${MAX_N}`, intOption('--start', 0, MAX_N), DEFAULT_START)
+    .option('--count <n>', `how many n, 1 to ${MAX_COUNT}`, intOption('--count', 1, MAX_COUNT), DEFAULT_COUNT)
+    .option(
+      '--chunk-size <n>',
+      'numbers per message to a worker (default 1)',
+      intOption('--chunk-size', 1, MAX_COUNT),
+    )
+    .option('--print', 'print each n and its sum')
+    .option('--json', 'print one JSON document on stdout (sums as decimal strings), nothing else')
+    .option('--redis <url>', 'mode distributed: the Redis URL')
+    .option('--queue <name>', 'mode distributed: the queue name (default conc)')
+    .action(async (flags: CpuFlags) => {
+      process.exitCode = await runCpu(flags);
+    });
+}
+
+async function runCpu(flags: CpuFlags): Promise<number> {
+  const last = flags.start + flags.count - 1;
+  if (last > MAX_N) {
+    throw new UsageError(
+      `--start ${flags.start} with --count ${flags.count} reaches n = ${last}, past the largest supported n ` +
+        `(2^32 = ${MAX_N}); lower --start or --count.`,
+    );
+  }
+  const bar = process.stderr.isTTY && !flags.json ? progressBar() : undefined;
+  let report: CpuReport;
+  try {
+    report = await runCpuJob({
+      mode: flags.mode,
+      workers: flags.workers,
+      start: flags.start,
+      count: flags.count,
+      chunkSize: flags.chunkSize,
+      redis: flags.redis,
+      queue: flags.queue,
+      onProgress: (done, total) => {
+        if (!bar) return;
+        if (done === 1) bar.start(total, 0);
+        bar.update(done);
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+  if (flags.json) {
+    printJson(report);
+    return Exit.ok;
+  }
+  if (flags.print) {
+    for (const { n, sum } of report.results) process.stdout.write(`sum of squares below ${n} = ${sum}\n`);
+  }
+  process.stdout.write(`${closingLine(report)}\n`);
+  return Exit.ok;
+}
+
+/** The article's closing line. */
+export function closingLine(report: CpuReport): string {
+  return `Duration ${report.seconds.toFixed(2)} seconds`;
+}
+
+function progressBar(): SingleBar {
+  return new SingleBar({
+    stream: process.stderr,
+    format: 'summing [{bar}] {value}/{total} {duration_formatted}',
+    barCompleteChar: '#',
+    barIncompleteChar: '.',
+    hideCursor: true,
+    clearOnComplete: true,
+  });
+}

@@ -1,0 +1,119 @@
+/** `conc cpu` through the CLI's main(): output, JSON, exit codes, and bad input. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.ts';
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+/** Runs `conc …args` in this process; returns the exit code and what it printed. */
+async function conc(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const write = { out: process.stdout.write, err: process.stderr.write };
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+    process.exitCode = undefined;
+  }
+}
+
+describe('conc cpu', () => {
+  it('runs the article’s job and closes with the Duration line', async () => {
+    const { code, out } = await conc('cpu');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Duration \d+\.\d\d seconds\n$/);
+  });
+
+  it('--print shows each n and its exact sum', async () => {
+    const { code, out } = await conc('cpu', '--count', '3', '--print');
+    expect(code).toBe(0);
+    expect(out.split('\n')).toEqual([
+      'sum of squares below 5000000 = 41666654166667500000',
+      'sum of squares below 5000001 = 41666679166667500000',
+      'sum of squares below 5000002 = 41666704166677500001',
+      expect.stringMatching(/^Duration \d+\.\d\d seconds$/),
+      '',
+    ]);
+  });
+
+  it('--json prints one document with sums as decimal strings', async () => {
+    const { code, out, err } = await conc(
+      'cpu',
+      '--mode',
+      'threads',
+      '--workers',
+      '2',
+      '--start',
+      '10',
+      '--count',
+      '3',
+      '--json',
+    );
+    expect(code).toBe(0);
+    expect(err).toBe('');
+    const doc = JSON.parse(out);
+    expect(doc).toMatchObject({ job: 'cpu', mode: 'threads', workers: 2 });
+    expect(typeof doc.seconds).toBe('number');
+    expect(doc.results).toEqual([
+      { n: 10, sum: '285' },
+      { n: 11, sum: '385' },
+      { n: 12, sum: '506' },
+    ]);
+  });
+
+  it('accepts every local mode', async () => {
+    for (const mode of ['sync', 'async', 'processes']) {
+      const { code, out } = await conc('cpu', '--mode', mode, '--start', '100', '--count', '2', '--json');
+      expect(code, mode).toBe(0);
+      expect(JSON.parse(out).results).toEqual([
+        { n: 100, sum: '328350' },
+        { n: 101, sum: '338350' },
+      ]);
+    }
+  });
+
+  const usage: [string[], RegExp][] = [
+    [['--start', '-1'], /--start must be between 0 and 4294967296; got -1/],
+    [['--start=-5'], /--start must be between 0/],
+    [['--start', '1.5'], /--start must be a whole number; got "1.5"/],
+    [['--count', '0'], /--count must be between 1 and 1000000; got 0/],
+    [['--count', '2e3'], /--count must be a whole number/],
+    [['--count', 'many'], /--count must be a whole number/],
+    [['--start', '99999999999999999999'], /--start must be a whole number/],
+    [['--count', '5000000'], /--count must be between 1 and 1000000/],
+    [
+      ['--start', '4294967295', '--count', '3'],
+      /reaches n = 4294967297, past the largest supported n .* lower --start or --count/,
+    ],
+    [['--workers', '0'], /--workers must be between 1/],
+    [
+      ['--mode', 'fibers'],
+      /--mode must be one of sync, async, threads, processes, distributed, auto; got "fibers"/,
+    ],
+    [['--mode', 'sync', '--workers', '3'], /mode 'sync' runs one task at a time/],
+    [
+      ['--mode', 'threads', '--redis', 'redis://127.0.0.1:6379'],
+      /"redis" applies to mode 'distributed' only/,
+    ],
+  ];
+  for (const [args, message] of usage) {
+    it(`exits 2 with a clear message for ${args.join(' ')}`, async () => {
+      const { code, out, err } = await conc('cpu', ...args);
+      expect(code).toBe(2);
+      expect(out).toBe('');
+      expect(err).toMatch(message);
+    });
+  }
+});
