@@ -1,0 +1,137 @@
+/** Pool-only behaviour (threads and processes): crashes, kills, retries, recycling, idle shrink, exit. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { createExecutor, type Executor, WorkerCrashedError } from '../src/index.ts';
+import { tasks as basic } from './fixtures/basic.ts';
+import { tasks as faults } from './fixtures/faults.ts';
+
+const scratch = () => mkdtempSync(join(tmpdir(), 'conc-test-'));
+
+describe.each(['threads', 'processes'] as const)('pool faults: %s', (mode) => {
+  const withEx = async (
+    options: { workers?: number; retries?: number; maxTasksPerWorker?: number; idleTimeoutMs?: number },
+    body: (ex: Executor) => Promise<void>,
+  ) => {
+    const ex = createExecutor({ mode, workers: 2, ...options });
+    try {
+      await body(ex);
+    } finally {
+      await ex.close({ cancel: true });
+    }
+  };
+
+  it('a worker that exits mid-task fails that task only; the pool replaces it', () =>
+    withEx({}, async (ex) => {
+      const results = await Promise.allSettled([
+        ex.submit(basic.square, 2),
+        ex.submit(faults.exitWorker, 7),
+        ex.submit(basic.square, 3),
+        ex.submit(basic.sleep, 20, 'late'),
+      ]);
+      expect(results[0]).toEqual({ status: 'fulfilled', value: 4 });
+      expect(results[2]).toEqual({ status: 'fulfilled', value: 9 });
+      expect(results[3]).toEqual({ status: 'fulfilled', value: 'late' });
+      const crash = (results[1] as PromiseRejectedResult).reason as WorkerCrashedError;
+      expect(crash).toBeInstanceOf(WorkerCrashedError);
+      expect(crash.task).toBe('exitWorker');
+      expect(crash.message).toContain('exit code 7');
+      expect(await ex.map(basic.square, [1, 2, 3, 4])).toEqual([1, 4, 9, 16]);
+    }));
+
+  it('an uncaught error in a timer kills the worker: WorkerCrashedError with that error as cause', () =>
+    withEx({}, async (ex) => {
+      const error = (await ex.submit(faults.crashInTimer).catch((e: unknown) => e)) as WorkerCrashedError;
+      expect(error).toBeInstanceOf(WorkerCrashedError);
+      expect(error.message).toContain('boom from a timer');
+      expect((error.cause as Error).message).toBe('boom from a timer');
+      expect(await ex.submit(basic.add, 20, 22)).toBe(42);
+    }));
+
+  it('retries re-run a task whose worker crashed', () =>
+    withEx({ retries: 1 }, async (ex) => {
+      const marker = join(scratch(), 'crashed-once');
+      expect(await ex.submit(faults.crashOnce, marker)).toBe('second time lucky');
+      expect(existsSync(marker)).toBe(true);
+    }));
+
+  it('many crashes among many good items: every good item completes, each crash is blamed once', () =>
+    withEx({}, async (ex) => {
+      const submitted = Array.from({ length: 40 }, (_, i) =>
+        i % 10 === 3 ? ex.submit(faults.exitWorker, 1) : ex.submit(basic.square, i),
+      );
+      const results = await Promise.allSettled(submitted);
+      results.forEach((r, i) => {
+        if (i % 10 === 3) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(WorkerCrashedError);
+        else expect(r).toEqual({ status: 'fulfilled', value: i * i });
+      });
+    }));
+
+  it('maxTasksPerWorker replaces a worker after that many tasks', () =>
+    withEx({ workers: 1, maxTasksPerWorker: 2 }, async (ex) => {
+      const places = await ex.map(faults.whereAmI, [1, 2, 3, 4, 5, 6] as never[], { window: 1 });
+      const ids = places.map((p) => `${p.pid}:${p.threadId}`);
+      expect(new Set(ids).size).toBe(3);
+      expect(ids[0]).toBe(ids[1]);
+      expect(ids[1]).not.toBe(ids[2]);
+    }));
+
+  it('idleTimeoutMs stops idle workers; the pool grows again on demand', () =>
+    withEx({ idleTimeoutMs: 50 }, async (ex) => {
+      await ex.map(basic.square, [1, 2, 3, 4]);
+      await vi.waitFor(() => expect(ex.stats().workers).toBe(0), { timeout: 5000, interval: 20 });
+      expect(await ex.submit(basic.square, 5)).toBe(25);
+    }));
+});
+
+describe('process pool: SIGKILL', () => {
+  it('a child process killed mid-task fails that task with WorkerCrashedError; the rest complete', async () => {
+    const ex = createExecutor({ mode: 'processes', workers: 2 });
+    try {
+      const pidFile = join(scratch(), 'pid');
+      const victim = ex.submit(faults.pidThenWait, pidFile).catch((e: unknown) => e);
+      const others = ex.map(basic.sleep, [30, 10, 20, 5]);
+      await vi.waitFor(() => expect(existsSync(pidFile)).toBe(true), { timeout: 10_000, interval: 10 });
+      process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+      const error = (await victim) as WorkerCrashedError;
+      expect(error).toBeInstanceOf(WorkerCrashedError);
+      expect(error.message).toContain('SIGKILL');
+      expect(await others).toEqual([30, 10, 20, 5]);
+      expect(await ex.submit(basic.square, 9)).toBe(81);
+    } finally {
+      await ex.close({ cancel: true });
+    }
+  });
+});
+
+describe('no leaks: the process exits by itself', () => {
+  const script = (mode: string, close: boolean) => `
+    import { createExecutor } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)};
+    import { tasks } from ${JSON.stringify(new URL('./fixtures/basic.ts', import.meta.url).href)};
+    const ex = createExecutor({ mode: '${mode}', workers: 2 });
+    const out = await ex.map(tasks.square, [1, 2, 3]);
+    ${close ? 'await ex.close();' : ''}
+    console.log(JSON.stringify(out));
+  `;
+  it.each([
+    ['threads', true],
+    ['processes', true],
+    ['threads', false],
+    ['processes', false],
+  ])('%s, close() called: %s', (mode, close) => {
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script(mode, close)],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
+    expect(child.error).toBeUndefined();
+    expect(child.signal).toBeNull();
+    expect(child.stdout.trim()).toBe('[1,4,9]');
+    expect(child.status).toBe(0);
+  });
+});
