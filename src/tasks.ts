@@ -24,9 +24,9 @@ export interface TaskRef<A extends unknown[] = unknown[], R = unknown> {
 export type AnyTaskRef = TaskRef<any[], unknown>;
 
 /** The arguments a task takes. */
-export type TaskArgs<T> = T extends TaskRef<infer A, unknown> ? A : never;
+export type TaskArgs<T> = T extends TaskRef<infer A, infer _R> ? A : never;
 /** What a task's promise resolves to. */
-export type TaskResult<T> = T extends TaskRef<unknown[], infer R> ? R : never;
+export type TaskResult<T> = T extends TaskRef<infer _A, infer R> ? R : never;
 
 /** The references `defineTasks` returns: one per function, with argument and result types inferred. */
 export type TaskRefs<F extends Record<string, AnyFn>> = {
