@@ -4,6 +4,7 @@ import { InvalidOptionsError } from '../errors.ts';
 import type { ResolvedOptions } from '../executor.ts';
 import { AutoBackend } from './auto.ts';
 import type { Backend } from './backend.ts';
+import { DistributedBackend } from './distributed/client.ts';
 import { InlineBackend } from './inline.ts';
 import { Pool } from './pool/pool.ts';
 import { processTransport } from './pool/process-transport.ts';
@@ -30,6 +31,8 @@ export function createBackend(o: ResolvedOptions): Backend {
         maxTasksPerWorker: o.maxTasksPerWorker,
         idleTimeoutMs: o.idleTimeoutMs,
       });
+    case 'distributed':
+      return new DistributedBackend(o);
     case 'auto':
       return new AutoBackend(o);
     default:

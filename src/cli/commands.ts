@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { registerCpu } from './cpu.ts';
 import { registerIo } from './io.ts';
 import { registerServe } from './serve.ts';
+import { registerWorker } from './worker.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerIo, registerCpu, registerServe];
+export const commands: RegisterCommand[] = [registerIo, registerCpu, registerServe, registerWorker];

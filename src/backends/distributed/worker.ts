@@ -1,0 +1,301 @@
+/**
+ * The worker side of mode 'distributed': a BullMQ Worker that runs registered tasks only.
+ *
+ *   Redis queue ─▶ BullMQ Worker (concurrency N, lock renewal, stalled-job recovery)
+ *                      │ job "module-id#task" → allow-list → module URL (never a path from the job)
+ *                      ▼
+ *                  local conc executor (threads by default: CPU tasks leave the event loop free to renew
+ *                  locks; timeouts and cancels can stop a running task) ─▶ result / failure as data
+ *
+ * Per-worker initializer: each distinct initializer named by jobs gets its own local executor, which
+ * runs it once per local worker (thread or process; once in all in mode async) before its first task.
+ */
+import { availableParallelism, hostname } from 'node:os';
+import type { Job as BullJob, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  AbortError,
+  InitializerError,
+  InvalidOptionsError,
+  TaskArgumentError,
+  TaskError,
+  TaskNotFoundError,
+  TaskTimeoutError,
+  WorkerCrashedError,
+} from '../../errors.ts';
+import { createExecutor, type Executor } from '../../executor.ts';
+import { toWireError } from '../../internal/error-wire.ts';
+import { taskRef } from '../../tasks.ts';
+import { type AllowListOptions, buildAllowList } from './allow-list.ts';
+import {
+  bullConnection,
+  checkQueueName,
+  checkRedisUrl,
+  openRedis,
+  probeRedis,
+  redact,
+  scrub,
+} from './redis.ts';
+import {
+  type BatchItem,
+  cancelChannel,
+  decode,
+  encode,
+  type FailStatus,
+  failureText,
+  type JobData,
+  parseJobName,
+  RETRYABLE,
+} from './wire.ts';
+
+export interface WorkerOptions extends AllowListOptions {
+  redis: string;
+  /** Default 'conc'. */
+  queue?: string | undefined;
+  /** Jobs this worker runs at once. Default: `workers` (threads, processes) or 16 (async). */
+  concurrency?: number | undefined;
+  /** Where each job runs in this process. Default 'threads'. */
+  mode?: 'threads' | 'processes' | 'async' | undefined;
+  /** Threads or processes of the local pool. Default: min(concurrency, cores), or cores. */
+  workers?: number | undefined;
+  /** How soon a dead worker's job is re-run elsewhere (lock duration, ms). Default 5000. */
+  stallMs?: number | undefined;
+  /** Where the worker reports refusals and connection trouble. Default: stderr. */
+  log?: ((line: string) => void) | undefined;
+}
+
+export interface DistributedWorker {
+  readonly queue: string;
+  readonly concurrency: number;
+  /** Module id → module URL of every task module this worker runs. */
+  readonly modules: ReadonlyMap<string, string>;
+  /** Stops taking jobs; finishes running ones first unless `force`. */
+  close(options?: { force?: boolean }): Promise<void>;
+}
+
+const MAX_INITIALIZERS = 8;
+/** A broken initializer's executor is dropped after this long, so a fixed module or a passing condition can recover. */
+const BROKEN_FOR_MS = 10_000;
+
+/**
+ * Starts a worker on `queue` at `redis`. Resolves once it listens; rejects with a clear error when
+ * Redis is unreachable or a task module cannot be loaded.
+ *
+ * @example
+ * const worker = await startWorker({ redis: 'redis://127.0.0.1:6379', tasks: ['./tasks.ts'] });
+ * // … later
+ * await worker.close();
+ */
+export async function startWorker(options: WorkerOptions): Promise<DistributedWorker> {
+  const url = checkRedisUrl(options.redis, 'conc worker');
+  const queue = checkQueueName(options.queue ?? 'conc', 'conc worker');
+  const mode = options.mode ?? 'threads';
+  if (!['threads', 'processes', 'async'].includes(mode)) {
+    throw new InvalidOptionsError(
+      `conc worker: mode must be threads, processes or async; got ${JSON.stringify(mode)}.`,
+    );
+  }
+  const cores = availableParallelism();
+  const concurrency = options.concurrency ?? (mode === 'async' ? 16 : (options.workers ?? cores));
+  const poolSize = options.workers ?? Math.min(concurrency, cores);
+  for (const [name, value] of [
+    ['concurrency', concurrency],
+    ['workers', poolSize],
+    ['stallMs', options.stallMs ?? 5000],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new InvalidOptionsError(`conc worker: ${name} must be an integer ≥ 1; got ${value}.`);
+  }
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const modules = await buildAllowList(options);
+  await probeRedis(url);
+  const bull = await import('bullmq');
+  const host = `${hostname()}:${process.pid}`;
+  const executors = new Map<string, { ex: Executor; broken: boolean }>();
+
+  const executorFor = (data: JobData): Executor => {
+    const key = data.i === undefined ? '' : `${data.i}\u0000${data.ia ?? ''}`;
+    const known = executors.get(key);
+    if (known) return known.ex;
+    let initializer: ReturnType<typeof taskRef> | undefined;
+    let initArgs: unknown[] = [];
+    if (data.i !== undefined) {
+      if (executors.size >= MAX_INITIALIZERS) {
+        throw failure(
+          'refused',
+          new Error(
+            `this worker already runs ${MAX_INITIALIZERS} different initializers; restart it, or use fewer initializer variants`,
+          ),
+        );
+      }
+      initializer = resolveRef(data.i);
+      initArgs = decodeOrRefuse(data.ia ?? encode([]), 'initializer arguments') as unknown[];
+    }
+    const ex = createExecutor({
+      mode,
+      workers: mode === 'async' ? concurrency : poolSize,
+      initializer,
+      initArgs,
+    });
+    executors.set(key, { ex, broken: false });
+    return ex;
+  };
+
+  const resolveRef = (name: string) => {
+    const parsed = parseJobName(name);
+    const moduleUrl = parsed && modules.get(parsed.id);
+    if (!parsed || moduleUrl === undefined) {
+      const what = parsed
+        ? `Task module "${parsed.id}" (task "${parsed.task}")`
+        : `Job name "${name.slice(0, 100)}"`;
+      throw failure(
+        'refused',
+        new TaskNotFoundError(
+          `${what} not found among the task modules of conc worker ${host}: it runs only ${[...modules.keys()].join(', ') || 'none'}. ` +
+            'Start the worker with --tasks <module file> to allow more.',
+        ),
+      );
+    }
+    return taskRef(moduleUrl, parsed.task);
+  };
+
+  const processor = async (job: BullJob, _token?: string, signal?: AbortSignal): Promise<string> => {
+    const ref = resolveRef(job.name);
+    const data = job.data as JobData;
+    if (typeof data?.a !== 'string')
+      throw failure('clone', new Error('the job has no conc arguments; was it added by conc?'));
+    const args = decodeOrRefuse(data.a, 'arguments') as unknown[];
+    const ex = executorFor(data);
+    const run = { signal, timeoutMs: data.t };
+    try {
+      if (data.b !== 1) return encodeResult(await ex.run(ref, args, run));
+      const settled = await Promise.allSettled((args as unknown[][]).map((item) => ex.run(ref, item, run)));
+      const items = settled.map((r): BatchItem => {
+        if (r.status === 'fulfilled') return ['ok', r.value];
+        const [status, error] = classify(r.reason);
+        if (!RETRYABLE.has(status) && status !== 'clone') throw r.reason; // the whole job fails: init, refused, aborted
+        return [status, toWireError(error)];
+      });
+      return encodeResult(items);
+    } catch (error) {
+      if (error instanceof InitializerError) markBroken(data);
+      if (error instanceof FailureError) throw error;
+      const [status, detail] = classify(error);
+      throw failure(status, detail);
+    }
+  };
+
+  const markBroken = (data: JobData) => {
+    const key = data.i === undefined ? '' : `${data.i}\u0000${data.ia ?? ''}`;
+    const entry = executors.get(key);
+    if (!entry || entry.broken) return;
+    entry.broken = true;
+    setTimeout(() => {
+      if (executors.get(key) !== entry) return;
+      executors.delete(key);
+      void entry.ex.close({ cancel: true });
+    }, BROKEN_FOR_MS).unref();
+  };
+
+  const failure = (status: FailStatus, error: unknown): Error => {
+    const text = failureText(status, toWireError(error));
+    return RETRYABLE.has(status) ? new FailureError(text) : new bull.UnrecoverableError(text);
+  };
+
+  const stallMs = options.stallMs ?? 5000;
+  const worker: Worker = new bull.Worker(queue, processor, {
+    connection: bullConnection(url),
+    concurrency,
+    name: host,
+    lockDuration: stallMs,
+    stalledInterval: Math.max(500, Math.floor(stallMs / 2)),
+    maxStalledCount: 2,
+  });
+  worker.on('error', (error) => log(`conc worker: ${scrub(error.message, url)}`));
+  worker.on('failed', (job, error) => {
+    if (job && error?.name === 'UnrecoverableError' && error.message.includes('[conc:refused:')) {
+      log(`conc worker: refused job ${job.id} "${job.name}": ${error.message.replace(/ \[conc:.*$/, '')}`);
+    }
+  });
+  let subscriber: Redis | undefined;
+  try {
+    await worker.waitUntilReady();
+    subscriber = await openRedis(url);
+    subscriber.on('error', () => {});
+    subscriber.on('message', (_channel: string, text: string) => {
+      for (const id of text.split(' ')) worker.cancelJob(id, 'cancelled by the caller');
+    });
+    await subscriber.subscribe(cancelChannel(worker.opts.prefix ?? 'bull', queue));
+  } catch (error) {
+    await worker.close(true).catch(() => {});
+    subscriber?.disconnect();
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    queue,
+    concurrency,
+    modules,
+    close({ force = false } = {}) {
+      if (closing && !force) return closing;
+      const all = [...executors.values()].map((e) => e.ex);
+      closing = (async () => {
+        if (force) for (const ex of all) void ex.close({ cancel: true });
+        await worker.close(force);
+        await Promise.all(all.map((ex) => ex.close({ cancel: force })));
+        subscriber?.disconnect();
+      })();
+      return closing;
+    },
+  };
+
+  function decodeOrRefuse(text: string, what: string): unknown {
+    try {
+      return decode(text);
+    } catch (error) {
+      throw failure(
+        'clone',
+        new TaskArgumentError(
+          `conc worker ${host} could not read the job's ${what}: ${(error as Error).message}`,
+        ),
+      );
+    }
+  }
+
+  function encodeResult(value: unknown): string {
+    try {
+      return encode(value);
+    } catch (error) {
+      throw failure(
+        'clone',
+        new TaskArgumentError(
+          `The result cannot be sent back from conc worker ${host}: ${(error as Error).message}. ` +
+            'Return structured-cloneable values (plain objects, arrays, BigInt, Map, typed arrays).',
+        ),
+      );
+    }
+  }
+}
+
+/** A retryable failure already in conc's format. */
+class FailureError extends Error {
+  override name = 'ConcTaskFailure';
+}
+
+/** What a local executor's error means for the caller, and the error to send (a TaskError's cause). */
+function classify(error: unknown): [FailStatus, unknown] {
+  if (error instanceof TaskError) return ['threw', error.cause];
+  if (error instanceof TaskTimeoutError) return ['timeout', error];
+  if (error instanceof WorkerCrashedError) return ['crashed', error];
+  if (error instanceof TaskNotFoundError) return ['refused', error];
+  if (error instanceof InitializerError) return ['init', error];
+  if (error instanceof TaskArgumentError) return ['clone', error];
+  if (error instanceof AbortError) return ['aborted', error];
+  return ['threw', error];
+}
+
+/** The URL shown in the worker's banner. */
+export function describeWorker(worker: DistributedWorker, url: string): string {
+  return `conc worker: queue "${worker.queue}" at ${redact(url)}, ${worker.concurrency} at once, tasks: ${[...worker.modules.keys()].join(', ') || 'none'}`;
+}
