@@ -1,8 +1,8 @@
 /**
  * `auto`: measures the work, then runs it where it fits — conc chooses the concurrency model itself.
  *
- *   start(job) ─▶ held here ─▶ sampling: a few tasks on the event loop (async), CPU vs wall time measured
- *                                 │ verdict after the first task done and ≥ 10 ms (or 64 tasks)
+ *   start(job) ─▶ held here ─▶ sampling on the event loop (async): the first task is a warm-up, then
+ *                              CPU time vs task time measured │ verdict after ≥ 10 ms and a task (or 64 tasks)
  *            ┌────────────────────┴────────────────────┐
  *        I/O-bound                                 CPU-bound
  *   async, width found by the adaptive limiter    threads, one worker per core (the rest released at once)
@@ -18,7 +18,8 @@ import { Deque } from '../internal/deque.ts';
 import { Job } from '../internal/job.ts';
 import { resolveTask } from '../internal/resolve-task.ts';
 import type { TaskRef } from '../tasks.ts';
-import { type Classification, classify, Probe } from './auto/classifier.ts';
+import { publishAuto } from './auto/channel.ts';
+import { type Classification, classify, type Measurement, Probe } from './auto/classifier.ts';
 import { AdaptiveLimiter, type LimiterOptions } from './auto/limiter.ts';
 import type { Backend, BackendStats } from './backend.ts';
 import { InlineBackend } from './inline.ts';
@@ -73,6 +74,9 @@ export class AutoBackend implements Backend {
   #inline: InlineBackend;
   #pool: Pool | undefined;
   #limiter: AdaptiveLimiter;
+  /** The first task, measured alone: cold (first connection, lazy loading); used only if nothing better comes. */
+  #coldProbe = new Probe();
+  #cold: Measurement | undefined;
   #probe = new Probe();
   #sampled = 0;
   #yielded = false;
@@ -141,6 +145,7 @@ export class AutoBackend implements Backend {
     const sample = c && {
       wallMs: c.wallMs,
       cpuMs: c.cpuMs,
+      taskMs: c.taskMs,
       cpuRatio: c.cpuRatio,
       elu: c.elu,
       loopDelayMs: c.loopDelayMs,
@@ -165,11 +170,14 @@ export class AutoBackend implements Backend {
       await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     }
     await Promise.all([this.#inline.close(cancel), this.#pool?.close(cancel)]);
-    if (this.#probe.running) {
+    if (this.#phase === 'sampling') {
       // too few tasks for a verdict while running: say what they looked like, for stats()
-      const measured = this.#probe.stop(this.#sampled);
-      if (this.#sampled > 0) this.#classification = classify(measured);
+      const measured = this.#probe.running ? this.#probe.stop(this.#sampled) : undefined;
+      if (this.#coldProbe.running) this.#coldProbe.stop(0);
+      if (measured && this.#sampled > 0) this.#classification = classify(measured);
+      else if (this.#cold) this.#classification = classify(this.#cold);
     }
+    publishAuto({ event: 'closed', ...this.choice() });
   }
 
   // ── releasing held jobs ─────────────────────────────────────────────────────────────────────────
@@ -186,7 +194,7 @@ export class AutoBackend implements Backend {
 
   #afterWarmUp(): void {
     this.#warmed = true;
-    this.#probe.start();
+    this.#coldProbe.start();
     // if this fires before the first task is done, the task gave the event loop back: let a few more run
     setImmediate(() => {
       this.#yielded = true;
@@ -230,6 +238,7 @@ export class AutoBackend implements Backend {
   #release(outer: Job): void {
     const backend: Backend = this.#phase === 'cpu' ? this.#threadPool() : this.#inline;
     const inflightAtStart = backend === this.#inline ? this.#limiter.onStart() : 0;
+    if (backend === this.#inline) this.#measuring()?.setInflight(this.#limiter.inflight);
     const inner = new Job(
       outer.ref,
       outer.args,
@@ -259,19 +268,33 @@ export class AutoBackend implements Backend {
           error === undefined,
           flight.inflightAtStart,
         );
+      this.#measuring()?.setInflight(this.#limiter.inflight);
       if (this.#phase === 'sampling' && !flight.cancelled) this.#sampleDone();
     }
     if (!outer.settled) outer.settle(error, value);
     this.#pump();
   }
 
+  /** The probe taking the measurement now, if any. */
+  #measuring(): Probe | undefined {
+    if (this.#probe.running) return this.#probe;
+    return this.#coldProbe.running ? this.#coldProbe : undefined;
+  }
+
   #sampleDone(): void {
+    if (this.#coldProbe.running) {
+      // the first task was the warm-up; the sample starts now, with the tasks still in flight
+      this.#cold = this.#coldProbe.stop(1);
+      this.#probe.start(this.#limiter.inflight);
+      return;
+    }
     this.#sampled++;
     const enough =
       this.#probe.elapsedMs() >= (this.#opts.minSampleMs ?? 10) || this.#sampled >= MAX_SAMPLE_TASKS;
     if (!enough) return;
     this.#classification = classify(this.#probe.stop(this.#sampled));
     this.#phase = this.#classification.verdict === 'cpu-bound' ? 'cpu' : 'io';
+    publishAuto({ event: 'chosen', ...this.choice() });
   }
 
   #threadPool(): Pool {

@@ -1,14 +1,16 @@
 /**
  * Is a task I/O-bound or CPU-bound? Measured, not guessed: while a sample of tasks runs on this thread,
- * compare the CPU time the process used with the wall time that passed, and how busy the event loop was.
+ * compare the CPU time the process used with the time the tasks took, and watch the event loop.
  *
- *   I/O-bound: the task mostly waits (a socket, a timer). CPU time ≪ wall time, the loop sits idle.
- *   CPU-bound: the task computes. CPU time ≈ wall time, the loop is busy and every timer fires late.
+ *   I/O-bound: a task mostly waits (a socket, a timer). CPU time ≪ task time, the loop gets turns.
+ *   CPU-bound: a task computes. CPU time ≈ task time, the loop is held and every timer fires late.
  *
- * A task that blocks the loop without using CPU (a synchronous sleep or file read) also counts as
- * CPU-bound here: like computing, it can only run in parallel on other threads.
+ * Task time is the sum of the tasks' running times inside the sample (∫ tasks in flight dt), so the
+ * share does not grow with how many I/O tasks overlap: 20 downloads that each compute 1 ms of 50 are
+ * 2% CPU-bound, however many run at once. A task that holds the loop without using CPU (a synchronous
+ * sleep or file read) — or computes on a machine so busy it gets little CPU — is CPU-bound too: like
+ * computing, it only runs in parallel on other threads.
  */
-
 import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { cpuUsage } from 'node:process';
 
@@ -20,6 +22,8 @@ export interface Measurement {
   wallMs: number;
   /** CPU time the whole process used meanwhile (user + system, every thread), ms. */
   cpuMs: number;
+  /** Sum of the tasks' running times within the sample, ms (= wallMs when one task runs at a time). */
+  taskMs: number;
   /** Event-loop utilization of this thread, 0…1 (time not spent idle waiting for I/O). */
   elu: number;
   /** Longest delay of the event loop seen meanwhile, ms. */
@@ -30,22 +34,26 @@ export interface Measurement {
 
 export interface Classification extends Measurement {
   verdict: Verdict;
-  /** CPU time over wall time (1 = one core fully busy). */
+  /** CPU time over task time: the share of its running time a task computes (1 = all of it). */
   cpuRatio: number;
   /** The verdict in plain words, with the figures behind it. */
   reason: string;
 }
 
-/** Above this share of CPU over wall time (or of loop utilization) the work is CPU-bound. */
+/** Above this share of CPU over task time the work is CPU-bound. */
 export const CPU_BOUND_RATIO = 0.5;
-/** A loop this busy holds the thread even when the CPU figure is low (synchronous waits). */
+/** A loop this busy, held for about a task's length at a time, is held by the tasks themselves. */
 export const BLOCKED_LOOP_ELU = 0.75;
 
 /** Classifies a measurement. Pure: the same figures give the same verdict. */
 export function classify(m: Measurement): Classification {
-  const cpuRatio = m.wallMs > 0 ? m.cpuMs / m.wallMs : 0;
-  const figures = `CPU ${fmt(m.cpuMs)} ms over ${fmt(m.wallMs)} ms wall (${pct(cpuRatio)}), event loop busy ${pct(m.elu)}, longest loop delay ${fmt(m.loopDelayMs)} ms`;
-  if (cpuRatio >= CPU_BOUND_RATIO && m.elu >= CPU_BOUND_RATIO) {
+  const taskMs = m.taskMs > 0 ? m.taskMs : m.wallMs;
+  const cpuRatio = taskMs > 0 ? Math.min(m.cpuMs / taskMs, 1) : 0;
+  const perTaskMs = m.tasks > 0 ? taskMs / m.tasks : taskMs;
+  const figures =
+    `CPU ${fmt(m.cpuMs)} ms over ${fmt(taskMs)} ms of task time (${pct(cpuRatio)}), ` +
+    `event loop busy ${pct(m.elu)}, longest loop delay ${fmt(m.loopDelayMs)} ms`;
+  if (cpuRatio >= CPU_BOUND_RATIO) {
     return {
       ...m,
       cpuRatio,
@@ -53,18 +61,23 @@ export function classify(m: Measurement): Classification {
       reason: `CPU-bound: the task computes most of the time — ${figures}.`,
     };
   }
-  if (m.elu >= BLOCKED_LOOP_ELU) {
+  if (m.elu >= BLOCKED_LOOP_ELU && m.loopDelayMs >= perTaskMs / 2) {
     return {
       ...m,
       cpuRatio,
       verdict: 'cpu-bound',
-      reason: `CPU-bound (blocking): the task holds the event loop without computing, as a synchronous wait does — ${figures}.`,
+      reason:
+        'CPU-bound: the task holds the event loop — it computes (on a busy machine, other programs take part of the CPU) ' +
+        `or waits synchronously; either way only more threads run more at once — ${figures}.`,
     };
   }
   return { ...m, cpuRatio, verdict: 'io-bound', reason: `I/O-bound: the task mostly waits — ${figures}.` };
 }
 
-/** Measures CPU, wall time, loop utilization and loop delay from `start()` until `stop()`. */
+/**
+ * Measures CPU, wall time, task time, loop utilization and loop delay from `start()` until `stop()`.
+ * Tell it how many tasks are in flight (`setInflight`) whenever that changes.
+ */
 export class Probe {
   #t0 = 0;
   #cpu0: NodeJS.CpuUsage | undefined;
@@ -73,15 +86,22 @@ export class Probe {
   #timerDue = 0;
   #timerLag = 0;
   #timer: NodeJS.Timeout | undefined;
+  #inflight = 0;
+  #since = 0;
+  #taskMs = 0;
 
-  start(): void {
+  start(inflight = 0): void {
     this.#t0 = performance.now();
     this.#cpu0 = cpuUsage();
     this.#elu0 = performance.eventLoopUtilization();
+    this.#inflight = inflight;
+    this.#since = this.#t0;
+    this.#taskMs = 0;
     this.#histogram = monitorEventLoopDelay({ resolution: 10 });
     this.#histogram.enable();
     // one timer due now: how late it fires is how long the loop was held (the histogram needs ≥ 10 ms)
     this.#timerDue = performance.now();
+    this.#timerLag = 0;
     this.#timer = setTimeout(() => {
       this.#timerLag = performance.now() - this.#timerDue;
       this.#timer = undefined;
@@ -93,12 +113,22 @@ export class Probe {
     return this.#cpu0 !== undefined;
   }
 
+  /** Tasks in flight from now on. */
+  setInflight(n: number): void {
+    if (!this.running) return;
+    const now = performance.now();
+    this.#taskMs += this.#inflight * (now - this.#since);
+    this.#since = now;
+    this.#inflight = n;
+  }
+
   /** Wall time since start, ms. */
   elapsedMs(): number {
     return performance.now() - this.#t0;
   }
 
   stop(tasks: number): Measurement {
+    this.setInflight(this.#inflight);
     const wallMs = performance.now() - this.#t0;
     const cpu = cpuUsage(this.#cpu0);
     const elu = performance.eventLoopUtilization(this.#elu0).utilization;
@@ -107,11 +137,13 @@ export class Probe {
     // a timer still pending means the loop has been held since start
     const lag = this.#timer ? performance.now() - this.#timerDue : this.#timerLag;
     if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
     const histMax = histogram && histogram.count > 0 ? histogram.max / 1e6 : 0;
     this.#cpu0 = undefined;
     return {
       wallMs,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      taskMs: this.#taskMs,
       elu: Number.isFinite(elu) ? elu : 0,
       loopDelayMs: Math.max(lag, histMax),
       tasks,

@@ -1,0 +1,200 @@
+/**
+ * `conc compare`: runs the I/O job and the CPU job in every mode, prints one table per job and the
+ * recommendation, and writes report.html + report.json. Ctrl-C stops cleanly: the running job closes
+ * its workers and servers, and what was measured so far is printed and written.
+ */
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Mode } from '../executor.ts';
+import {
+  type Comparison,
+  type ComparisonOptions,
+  comparisonDocument,
+  DEFAULT_LATENCY_MS,
+  runComparison,
+  writeReports,
+} from '../lab/compare.ts';
+import type { JobName } from '../lab/experiment.ts';
+import { createProgress } from '../lab/progress.ts';
+import { stringifyDocument } from '../lab/report/json.ts';
+import { renderTable } from '../lab/report/table.ts';
+import { choiceOption, Exit, intOption, UsageError } from './shared.ts';
+
+const MODES = [
+  'sync',
+  'async',
+  'threads',
+  'processes',
+  'distributed',
+  'auto',
+] as const satisfies readonly Mode[];
+const LOCAL_MODES: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 'auto'];
+/** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
+const INTERRUPTED = 130;
+
+interface CompareFlags {
+  job: 'io' | 'cpu' | 'both';
+  modes?: Mode[];
+  runs: number;
+  latency?: number;
+  repeat?: number;
+  count?: number;
+  out: string;
+  json?: boolean;
+  redis?: string;
+  queue?: string;
+}
+
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description(
+      'Run the I/O job and the CPU job in every mode, compare, recommend; writes report.html and report.json.',
+    )
+    .option(
+      '--job <job>',
+      'which job: io | cpu | both',
+      choiceOption('--job', ['io', 'cpu', 'both'] as const),
+      'both',
+    )
+    .option(
+      '--modes <list>',
+      `comma-separated modes (default: ${LOCAL_MODES.join(',')}, plus distributed with --redis)`,
+      parseModes,
+    )
+    .option('--runs <n>', 'runs per mode; the median is shown', intOption('--runs', 1, 1000), 1)
+    .option(
+      '--latency <ms>',
+      `I/O job: the demo sites' delay before each answer (default ${DEFAULT_LATENCY_MS})`,
+      intOption('--latency', 0, 600_000),
+    )
+    .option(
+      '--repeat <n>',
+      "I/O job: repeat the article's two pages n times (default 80: 160 downloads)",
+      intOption('--repeat', 1),
+    )
+    .option(
+      '--count <n>',
+      'CPU job: how many numbers to sum the squares of (default 20)',
+      intOption('--count', 1),
+    )
+    .option('--out <dir>', 'where report.html and report.json go', './conc-report')
+    .option('--json', 'print one JSON document on stdout, nothing else')
+    .option('--redis <url>', 'also run mode distributed on this Redis')
+    .option('--queue <name>', 'mode distributed: the queue name (default conc)')
+    .action(async (flags: CompareFlags) => {
+      process.exitCode = await compare(flags);
+    });
+}
+
+function parseModes(raw: string): Mode[] {
+  const parse = choiceOption('--modes', MODES);
+  const modes = raw
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m.length > 0)
+    .map(parse);
+  if (modes.length === 0) throw new UsageError(`--modes needs at least one of ${MODES.join(', ')}.`);
+  return [...new Set(modes)];
+}
+
+async function compare(flags: CompareFlags): Promise<number> {
+  const modes = flags.modes ?? (flags.redis ? [...LOCAL_MODES, 'distributed'] : [...LOCAL_MODES]);
+  if (modes.includes('distributed') && !flags.redis) {
+    throw new UsageError(
+      'mode distributed needs a Redis: add --redis redis://127.0.0.1:6379 (and start `conc worker` there).',
+    );
+  }
+  if (flags.queue !== undefined && !flags.redis)
+    throw new UsageError('--queue applies to mode distributed: add --redis URL.');
+  checkWritable(flags.out);
+  const jobs: JobName[] = flags.job === 'both' ? ['io', 'cpu'] : [flags.job];
+
+  const controller = new AbortController();
+  const progress = createProgress();
+  let presses = 0;
+  const onSigint = () => {
+    presses++;
+    if (presses > 1) process.exit(INTERRUPTED);
+    progress.say('conc: stopping — closing workers and servers (Ctrl-C again to quit at once)');
+    controller.abort(new Error('interrupted by Ctrl-C'));
+  };
+  process.on('SIGINT', onSigint);
+  const options: ComparisonOptions = {
+    jobs,
+    modes,
+    runs: flags.runs,
+    latencyMs: flags.latency,
+    repeat: flags.repeat,
+    count: flags.count,
+    redis: flags.redis,
+    queue: flags.queue,
+    signal: controller.signal,
+    progress,
+  };
+  let comparison: Comparison;
+  try {
+    comparison = await runComparison(options);
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSigint);
+  }
+
+  let htmlPath: string | undefined;
+  let writeError: unknown;
+  let text: string;
+  try {
+    const written = await writeReports(comparison, options, flags.out);
+    htmlPath = written.html;
+    text = stringifyDocument(written.document);
+  } catch (error) {
+    writeError = error;
+    text = stringifyDocument(comparisonDocument(comparison, options, undefined));
+  }
+  if (flags.json) process.stdout.write(text);
+  else printHuman(comparison, htmlPath);
+  if (writeError)
+    process.stderr.write(
+      `conc: could not write the report to ${flags.out}: ${(writeError as Error).message}\n`,
+    );
+
+  if (comparison.interrupted) return INTERRUPTED;
+  const rows = [...(comparison.io?.rows ?? []), ...(comparison.cpu?.rows ?? [])];
+  return rows.some((r) => r.error !== undefined || r.failed > 0) || writeError ? Exit.someFailed : Exit.ok;
+}
+
+function printHuman(c: Comparison, htmlPath: string | undefined): void {
+  const color = process.stdout.isTTY === true;
+  const out: string[] = [];
+  const m = c.machine;
+  out.push(`Machine: ${m.cores} cores (${m.cpuModel}), Node ${m.node}, load ${m.load}`);
+  for (const report of [c.io, c.cpu]) if (report) out.push('', renderTable(report, { color }));
+  if (c.interrupted) out.push('', 'Interrupted: the figures above are what was measured before Ctrl-C.');
+  const r = c.recommendation;
+  out.push('', `Recommendation: ${r.summary}`);
+  for (const a of [r.io, r.cpu]) if (a) out.push(`  ${a.text}`);
+  for (const note of r.notes) out.push(`  Note: ${note}`);
+  if (htmlPath) out.push('', `Report: ${htmlPath}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** Fails early, as a usage error, when the report cannot be written where asked. */
+function checkWritable(dir: string): void {
+  const path = resolve(dir);
+  try {
+    mkdirSync(path, { recursive: true });
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? 'is not writable'
+        : code === 'ENOTDIR' || code === 'EEXIST'
+          ? 'is not a directory'
+          : `cannot be created (${code ?? (error as Error).message})`;
+    throw new UsageError(
+      `--out ${dir}: ${path} ${why}. Pick a directory you can write to, e.g. --out ./conc-report.`,
+    );
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The recommendation, from what was measured: is each job I/O- or CPU-bound, which mode fits it, and
+ * why — in plain words, with the figures. Pure: the same measurements give the same words.
+ */
+import type { Mode } from '../executor.ts';
+import type { JobName, JobReport, ModeRow } from './experiment.ts';
+import type { Machine } from './machine.ts';
+
+export type JobVerdict = 'io-bound' | 'cpu-bound';
+
+export interface JobAdvice {
+  job: JobName;
+  verdict: JobVerdict;
+  /** The fastest mode measured. */
+  fastest: Mode;
+  /** The mode to use: the simplest one within 10% of the fastest. */
+  use: Mode;
+  speedup: number | null;
+  /** The advice in a few sentences. */
+  text: string;
+}
+
+export interface Recommendation {
+  /** One sentence for the top of the report. */
+  summary: string;
+  io?: JobAdvice | undefined;
+  cpu?: JobAdvice | undefined;
+  /** Caveats about the measurement (busy machine, one core…). */
+  notes: string[];
+}
+
+/**
+ * Simplest first: with a tie, the mode that costs least (no workers, no copies, no Redis) wins. auto is
+ * not a model of its own (it picks one of the others), so it is recommended only when alone.
+ */
+const SIMPLICITY: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 'distributed', 'auto'];
+/** Modes within this factor of the fastest count as equally fast. */
+const TIE = 1.1;
+/** Above this CPU use (% of one core) in the one-at-a-time run, the work is CPU-bound. */
+const CPU_BOUND_PERCENT = 50;
+
+export function advise(
+  machine: Machine,
+  reports: { io?: JobReport | undefined; cpu?: JobReport | undefined },
+): Recommendation {
+  const io = reports.io && adviseJob(machine, reports.io);
+  const cpu = reports.cpu && adviseJob(machine, reports.cpu);
+  const notes: string[] = [];
+  if (machine.cores === 1)
+    notes.push(
+      'This machine has one core: nothing could run in parallel, so threads and processes cannot beat sync on CPU work here.',
+    );
+  if (machine.load > machine.cores) {
+    notes.push(
+      `The machine was busy (load ${machine.load} on ${machine.cores} cores): other programs took CPU time, so the figures are noisier and speedups lower than on an idle machine.`,
+    );
+  }
+  const ran = [io, cpu].filter((a): a is JobAdvice => a !== undefined);
+  const summary =
+    ran.length === 0
+      ? 'Nothing was measured.'
+      : ran
+          .map(
+            (a, i) =>
+              `${i === 0 ? 'F' : 'f'}or ${a.verdict === 'io-bound' ? 'I/O' : 'CPU'}-bound work use ${a.use}`,
+          )
+          .join('; ') +
+        (ran.length === 2 && io!.use !== cpu!.use ? ' — the right model depends on the work.' : '.');
+  return { summary, io, cpu, notes };
+}
+
+function adviseJob(machine: Machine, report: JobReport): JobAdvice | undefined {
+  const rows = report.rows.filter(
+    (r) => r.error === undefined && Number.isFinite(r.seconds) && r.seconds > 0,
+  );
+  if (rows.length === 0) return undefined;
+  const fastest = rows.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const models = rows.filter((r) => r.mode !== 'auto');
+  const pool = models.length > 0 ? models : rows;
+  const best = pool.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const use = [...pool]
+    .filter((r) => r.seconds <= best.seconds * TIE)
+    .sort((a, b) => SIMPLICITY.indexOf(a.mode) - SIMPLICITY.indexOf(b.mode))[0]!;
+  const serial = rows.find((r) => r.mode === 'sync') ?? rows.find((r) => r.mode === 'async');
+  const verdict: JobVerdict = serial
+    ? serial.cpuPercent >= CPU_BOUND_PERCENT
+      ? 'cpu-bound'
+      : 'io-bound'
+    : report.job === 'io'
+      ? 'io-bound'
+      : 'cpu-bound';
+  const text =
+    verdict === 'io-bound'
+      ? ioText(report.job, rows, use, serial)
+      : cpuText(machine, report.job, rows, use, serial);
+  return { job: report.job, verdict, fastest: fastest.mode, use: use.mode, speedup: use.speedup, text };
+}
+
+function ioText(job: JobName, rows: ModeRow[], use: ModeRow, serial: ModeRow | undefined): string {
+  const what = job === 'io' ? 'Downloading the sites' : 'This job';
+  const parts: string[] = [];
+  parts.push(
+    serial
+      ? `${what} is I/O-bound: run one at a time (${serial.mode}), it kept the CPU busy only ${pct(serial.cpuPercent)} of the time — the rest was waiting.`
+      : `${what} is I/O-bound: most of its time is waiting.`,
+  );
+  const async = rows.find((r) => r.mode === 'async');
+  if (async?.speedup != null) {
+    parts.push(
+      `Overlapping the waits is what helps: async was ${x(async.speedup)} faster than sync, on one thread, with no workers to start.`,
+    );
+  }
+  const pools = rows.filter((r) => (r.mode === 'threads' || r.mode === 'processes') && r.speedup != null);
+  if (pools.length > 0) {
+    parts.push(
+      `${pools.map((r) => `${r.mode} (${r.workers} workers) ${x(r.speedup!)}`).join(' and ')}: they overlap only as many waits as they have workers, and each worker costs start-up time and memory.`,
+    );
+  }
+  parts.push(`Use ${use.mode}${autoNote(rows)}.`);
+  return parts.join(' ');
+}
+
+function cpuText(
+  machine: Machine,
+  job: JobName,
+  rows: ModeRow[],
+  use: ModeRow,
+  serial: ModeRow | undefined,
+): string {
+  const what = job === 'cpu' ? 'Summing squares' : 'This job';
+  const parts: string[] = [];
+  parts.push(
+    serial
+      ? `${what} is CPU-bound: run one at a time (${serial.mode}), it kept a core busy ${pct(serial.cpuPercent)} of the time — there is no waiting to overlap.`
+      : `${what} is CPU-bound: it computes all the time.`,
+  );
+  const async = rows.find((r) => r.mode === 'async');
+  if (async?.speedup != null) {
+    parts.push(
+      `So async was ${x(async.speedup)} — no faster than sync: JavaScript runs one function at a time on the event loop.`,
+    );
+  }
+  const pools = rows.filter(
+    (r) => (r.mode === 'threads' || r.mode === 'processes' || r.mode === 'distributed') && r.speedup != null,
+  );
+  if (pools.length > 0) {
+    parts.push(
+      `Only more cores help: ${pools.map((r) => `${r.mode} ${x(r.speedup!)}`).join(', ')} on ${machine.cores} core${machine.cores === 1 ? '' : 's'}.`,
+    );
+  }
+  parts.push(`Use ${use.mode}${autoNote(rows)}.`);
+  return parts.join(' ');
+}
+
+function autoNote(rows: ModeRow[]): string {
+  const auto = rows.find((r) => r.mode === 'auto')?.auto;
+  if (!auto?.chosen) return ', or let conc choose with mode auto';
+  return ` — mode auto measured the work itself and chose ${auto.chosen}${auto.chosen === 'async' ? ` (width ${auto.width})` : ` (${auto.width} threads)`}`;
+}
+
+function x(speedup: number): string {
+  return `${speedup >= 10 ? speedup.toFixed(0) : speedup.toFixed(1)}×`;
+}
+
+function pct(percent: number): string {
+  return `${Math.round(percent)}%`;
+}

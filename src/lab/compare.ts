@@ -1,0 +1,108 @@
+/**
+ * The whole comparison: each job in each mode, measured; the recommendation; the report files.
+ *
+ *   jobs × modes × runs ─▶ experiment rows ─▶ advice ─▶ document ─▶ report.json + report.html (+ tables)
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Mode } from '../executor.ts';
+import { advise, type Recommendation } from './advice.ts';
+import { type JobName, type JobReport, type JobRunner, runExperiment } from './experiment.ts';
+import { cpuRunner, ioRunner } from './jobs.ts';
+import { describeMachine, type Machine } from './machine.ts';
+import type { Progress } from './progress.ts';
+import { renderHtml } from './report/html.ts';
+import { type CompareDocument, stringifyDocument, toDocument } from './report/json.ts';
+
+/** The sites' latency the I/O job uses unless told otherwise (the demo sites' default). */
+export const DEFAULT_LATENCY_MS = 50;
+
+export interface ComparisonOptions {
+  jobs: readonly JobName[];
+  modes: readonly Mode[];
+  runs: number;
+  latencyMs?: number | undefined;
+  repeat?: number | undefined;
+  urls?: string[] | undefined;
+  start?: number | undefined;
+  count?: number | undefined;
+  redis?: string | undefined;
+  queue?: string | undefined;
+  signal?: AbortSignal | undefined;
+  progress?: Progress | undefined;
+  /** Replace the real jobs (tests). */
+  runners?: Partial<Record<JobName, JobRunner>> | undefined;
+}
+
+export interface Comparison {
+  machine: Machine;
+  io?: JobReport | undefined;
+  cpu?: JobReport | undefined;
+  recommendation: Recommendation;
+  interrupted: boolean;
+}
+
+/** Runs every job in every mode; stops early (keeping what was measured) when `signal` aborts. */
+export async function runComparison(o: ComparisonOptions): Promise<Comparison> {
+  const machine = describeMachine();
+  const reports: Partial<Record<JobName, JobReport>> = {};
+  const latencyMs = o.urls ? undefined : (o.latencyMs ?? DEFAULT_LATENCY_MS);
+  for (const job of o.jobs) {
+    if (o.signal?.aborted) break;
+    const runner =
+      o.runners?.[job] ??
+      (job === 'io'
+        ? ioRunner({ latencyMs, repeat: o.repeat, urls: o.urls, redis: o.redis, queue: o.queue })
+        : cpuRunner({ start: o.start, count: o.count, redis: o.redis, queue: o.queue }));
+    const progress = o.progress;
+    reports[job] = await runExperiment({
+      job,
+      modes: o.modes,
+      runs: o.runs,
+      runner,
+      signal: o.signal,
+      latencyMs: job === 'io' ? latencyMs : undefined,
+      onRunStart: progress && ((...a) => progress.runStart(...a)),
+      onProgress: progress && ((...a) => progress.item(...a)),
+      onRunEnd: progress && ((...a) => progress.runEnd(...a)),
+    });
+  }
+  const interrupted = Boolean(o.signal?.aborted || reports.io?.interrupted || reports.cpu?.interrupted);
+  return { machine, ...reports, recommendation: advise(machine, reports), interrupted };
+}
+
+/** The comparison as the JSON document, naming where the HTML report is (or will be). */
+export function comparisonDocument(
+  c: Comparison,
+  o: ComparisonOptions,
+  htmlPath: string | undefined,
+): CompareDocument {
+  return toDocument({
+    machine: c.machine,
+    settings: {
+      runs: o.runs,
+      modes: [...o.modes],
+      latencyMs: o.urls ? undefined : (o.latencyMs ?? DEFAULT_LATENCY_MS),
+    },
+    io: c.io,
+    cpu: c.cpu,
+    recommendation: c.recommendation,
+    report: htmlPath,
+  });
+}
+
+/** Writes report.json and report.html into `outDir` (created if missing); returns their paths. */
+export async function writeReports(
+  c: Comparison,
+  o: ComparisonOptions,
+  outDir: string,
+): Promise<{ html: string; json: string; document: CompareDocument }> {
+  const dir = resolve(outDir);
+  await mkdir(dir, { recursive: true });
+  const html = join(dir, 'report.html');
+  const json = join(dir, 'report.json');
+  const document = comparisonDocument(c, o, html);
+  await writeFile(json, stringifyDocument(document));
+  await writeFile(html, renderHtml(document));
+  return { html, json, document };
+}

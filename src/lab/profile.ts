@@ -1,0 +1,155 @@
+/**
+ * `conc profile`: run a task a few times, one call at a time, and say what kind of work it is — the same
+ * measurement `auto` makes (CPU time against wall time, event-loop use and delay) — and which mode and
+ * width fit it.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type Classification, classify, Probe } from '../backends/auto/classifier.ts';
+import type { Mode } from '../executor.ts';
+import { ResolveError, resolveTask } from '../internal/resolve-task.ts';
+import { median } from './experiment.ts';
+
+/** A bad profile target or argument: the CLI reports it as a usage error. */
+export class ProfileInputError extends Error {
+  override name = 'ProfileInputError';
+}
+
+export interface ProfileTarget {
+  /** As given, e.g. ./tasks.ts#sumOfSquares */
+  spec: string;
+  module: string;
+  name: string;
+  fn: (...args: unknown[]) => unknown;
+}
+
+export interface ProfileCall {
+  args: number;
+  wallMs: number;
+  cpuMs: number;
+}
+
+export interface ProfileResult {
+  target: { module: string; name: string };
+  calls: ProfileCall[];
+  /** Medians per call. */
+  wallMs: number;
+  cpuMs: number;
+  verdict: Classification['verdict'];
+  cpuRatio: number;
+  elu: number;
+  loopDelayMs: number;
+  reason: string;
+  recommended: { mode: Mode; workers: number; why: string };
+}
+
+/** Most tasks in flight ever recommended for I/O (beyond it, the other side is the limit). */
+const MAX_IO_WIDTH = 1000;
+
+/** Loads `MODULE#EXPORT` (a path relative to `cwd`, or a file: URL); the export must be a function. */
+export async function loadTarget(spec: string, cwd = process.cwd()): Promise<ProfileTarget> {
+  const hash = spec.lastIndexOf('#');
+  if (hash <= 0 || hash === spec.length - 1) {
+    throw new ProfileInputError(
+      `profile target must be MODULE#EXPORT, e.g. ./tasks.ts#sumOfSquares; got "${spec}".`,
+    );
+  }
+  const path = spec.slice(0, hash);
+  const name = spec.slice(hash + 1);
+  const url = path.startsWith('file:')
+    ? path
+    : pathToFileURL(isAbsolute(path) ? path : resolve(cwd, path)).href;
+  const file = fileURLToPath(url);
+  if (!existsSync(file)) {
+    throw new ProfileInputError(
+      `profile: module ${path} not found (looked at ${file}). Give the path of a .js or .ts module.`,
+    );
+  }
+  try {
+    const fn = await resolveTask(url, name);
+    return { spec, module: url, name, fn };
+  } catch (error) {
+    if (error instanceof ResolveError) throw new ProfileInputError(`profile: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * Parses `--args` values: each is one call's arguments as JSON — an array is the argument list, any
+ * other value the single argument. None: one call with no arguments.
+ */
+export function parseArgLists(values: readonly string[] | undefined): unknown[][] {
+  if (!values || values.length === 0) return [[]];
+  return values.map((text, i) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new ProfileInputError(
+        `--args value ${i + 1} is not JSON (${(error as Error).message}): ${JSON.stringify(text)}. Give the arguments as a JSON array, e.g. --args '[5000000]'.`,
+      );
+    }
+    return Array.isArray(value) ? value : [value];
+  });
+}
+
+/** Calls the task `runs` times per argument list, one call at a time, after one unmeasured warm-up call. */
+export async function profileTask(
+  target: ProfileTarget,
+  argLists: unknown[][],
+  runs = 3,
+): Promise<ProfileResult> {
+  await target.fn(...argLists[0]!); // warm-up: module state, JIT, first connections
+  const calls: ProfileCall[] = [];
+  const whole = new Probe();
+  whole.start(1); // one call in flight all along
+  for (let run = 0; run < runs; run++) {
+    for (const [i, args] of argLists.entries()) {
+      const one = new Probe();
+      one.start(1);
+      await target.fn(...args);
+      const m = one.stop(1);
+      calls.push({ args: i, wallMs: m.wallMs, cpuMs: m.cpuMs });
+    }
+  }
+  const c = classify(whole.stop(calls.length));
+  const wallMs = median(calls.map((x) => x.wallMs));
+  const cpuMs = median(calls.map((x) => x.cpuMs));
+  return {
+    target: { module: target.module, name: target.name },
+    calls,
+    wallMs,
+    cpuMs,
+    verdict: c.verdict,
+    cpuRatio: c.cpuRatio,
+    elu: c.elu,
+    loopDelayMs: c.loopDelayMs,
+    reason: c.reason,
+    recommended: recommend(c, wallMs, cpuMs),
+  };
+}
+
+function recommend(c: Classification, wallMs: number, cpuMs: number): ProfileResult['recommended'] {
+  const cores = availableParallelism();
+  if (c.verdict === 'cpu-bound') {
+    return {
+      mode: 'threads',
+      workers: cores,
+      why: `each call keeps a thread busy for ${ms(wallMs)}: run calls on threads, one per core (${cores} here); async would run them one after another.`,
+    };
+  }
+  // Little's law: one thread spends cpuMs per call, so about wallMs / cpuMs calls fit in flight before
+  // the thread itself is the limit
+  const width = cpuMs > 0 ? Math.max(1, Math.min(MAX_IO_WIDTH, Math.floor(wallMs / cpuMs))) : MAX_IO_WIDTH;
+  return {
+    mode: 'async',
+    workers: width,
+    why: `each call waits ${ms(wallMs - cpuMs)} and computes ${ms(cpuMs)}: one thread can keep about ${width}${width === MAX_IO_WIDTH ? '+' : ''} calls in flight before its own CPU is the limit. The other side may allow fewer — mode auto finds the width while it runs.`,
+  };
+}
+
+function ms(value: number): string {
+  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ms`;
+}

@@ -1,0 +1,60 @@
+/** The comparison as terminal tables: one per job (cli-table3; plain text when not on a TTY). */
+import Table from 'cli-table3';
+import type { JobReport, ModeRow } from '../experiment.ts';
+
+export interface TableOptions {
+  /** Borders and header in color (a TTY). Default: plain. */
+  color?: boolean | undefined;
+}
+
+const TITLES = { io: 'I/O-bound job (download the sites)', cpu: 'CPU-bound job (sum of squares)' } as const;
+
+/** Renders one job's rows: mode, workers, seconds, speedup over sync, floor (I/O), CPU use. */
+export function renderTable(report: JobReport, options: TableOptions = {}): string {
+  const io = report.job === 'io';
+  const head = ['mode', 'workers', 'seconds', 'speedup', ...(io ? ['floor'] : []), 'CPU use'];
+  const table = new Table({
+    head,
+    colAligns: ['left', 'right', 'right', 'right', ...(io ? (['right'] as const) : []), 'right'],
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    ...(options.color ? {} : { style: { head: [], border: [] } }),
+  });
+  for (const row of report.rows) table.push(cells(row, io));
+  const title = `${TITLES[report.job]}${report.interrupted ? ' — interrupted, partial' : ''}`;
+  const notes = footnotes(report);
+  return [title, table.toString(), ...notes].join('\n');
+}
+
+function cells(row: ModeRow, io: boolean): string[] {
+  if (row.error !== undefined) {
+    return [row.mode, '–', 'failed', '–', ...(io ? ['–'] : []), short(row.error)];
+  }
+  const mode = row.auto?.chosen ? `auto → ${row.auto.chosen}` : row.mode;
+  return [
+    mode,
+    Number.isFinite(row.workers) ? String(row.workers) : '∞',
+    row.seconds.toFixed(2),
+    row.speedup === null ? '–' : `${row.speedup.toFixed(1)}×`,
+    ...(io ? [row.floorSeconds === null ? '–' : row.floorSeconds.toFixed(2)] : []),
+    `${Math.round(row.cpuPercent)}%${row.failed > 0 ? ` (${row.failed} failed)` : ''}`,
+  ];
+}
+
+function footnotes(report: JobReport): string[] {
+  const notes: string[] = [];
+  if (report.job === 'io')
+    notes.push("floor: the least time the sites' latency allows at that width (rounds × latency).");
+  notes.push(
+    'CPU use: CPU time over wall time, % of one core; worker threads included' +
+      (report.rows.some((r) => r.mode === 'processes')
+        ? report.rows.find((r) => r.mode === 'processes')?.childCpuCounted
+          ? ', child processes included once exited.'
+          : ', child processes NOT included (not measurable here).'
+        : '.'),
+  );
+  return notes;
+}
+
+function short(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
