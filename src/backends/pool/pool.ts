@@ -87,7 +87,7 @@ export class Pool implements Backend {
     this.#opts = options;
     this.mode = options.mode;
     this.concurrency = options.workers;
-    this.window = Math.max(16, options.workers * MAX_PREFETCH);
+    this.window = Math.max(64, options.workers * MAX_PREFETCH * 4);
   }
 
   start(job: Job): void {
@@ -168,7 +168,15 @@ export class Pool implements Backend {
       if (job.timeoutMs !== undefined || slot.exclusive || slot.inflight.length >= slot.capacity) continue;
       if (!spare || slot.inflight.length < spare.inflight.length) spare = slot;
     }
-    if (this.#slots.size < this.#opts.workers) return this.#spawn();
+    if (this.#slots.size < this.#opts.workers) {
+      try {
+        return this.#spawn();
+      } catch (error) {
+        const detail = `a worker could not be started: ${(error as Error).message}`;
+        this.#fail(new WorkerCrashedError('(any)', detail, { cause: error }));
+        return undefined;
+      }
+    }
     return spare;
   }
 
@@ -414,6 +422,12 @@ export class Pool implements Backend {
     return this.#broken;
   }
 
+  /** Workers cannot start: every queued and later task fails with this error. */
+  #fail(error: ConcError): void {
+    this.#broken ??= error;
+    for (const job of this.#queue.drain()) if (!job.settled) job.settle(this.#broken);
+  }
+
   #startClock(slot: Slot, job: Job): void {
     const ms = job.timeoutMs!;
     const timer = setTimeout(() => {
@@ -473,11 +487,8 @@ export class Pool implements Backend {
         this.#queue.unshift(job);
       }
     }
-    if (this.#startupDeaths >= MAX_STARTUP_DEATHS && !this.#broken) {
-      this.#broken = new WorkerCrashedError('(any)', `workers keep dying on start: ${detail}`, {
-        cause: error,
-      });
-      for (const job of this.#queue.drain()) if (!job.settled) job.settle(this.#broken);
+    if (this.#startupDeaths >= MAX_STARTUP_DEATHS) {
+      this.#fail(new WorkerCrashedError('(any)', `workers keep dying on start: ${detail}`, { cause: error }));
     }
     this.#schedule();
   }

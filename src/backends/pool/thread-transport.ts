@@ -6,9 +6,24 @@ import { ext, type Transport, type TransportEvents } from './transport.ts';
 const entry = new URL(`./thread-entry${ext()}`, import.meta.url);
 let execArgv: string[] | undefined;
 
-export function threadTransport(events: TransportEvents): Transport {
+/** A Worker with the parent's flags, minus those Node refuses in a worker (per-process V8 flags). */
+function spawn(): Worker {
   execArgv ??= workerExecArgv(entry, 'thread');
-  const worker = new Worker(entry, { execArgv });
+  try {
+    return new Worker(entry, { execArgv });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    const refused =
+      String((error as Error).message)
+        .split(':')
+        .pop() ?? '';
+    execArgv = execArgv.filter((flag) => !refused.includes(flag));
+    return new Worker(entry, { execArgv });
+  }
+}
+
+export function threadTransport(events: TransportEvents): Transport {
+  const worker = spawn();
   const counters = new Int32Array(new SharedArrayBuffer(8));
   let uncaught: Error | undefined;
   let exited = false;
