@@ -72,7 +72,12 @@ export function runWorker(channel: Channel): void {
     }
   };
 
-  const call = async (key: number, args: unknown, isBatch: boolean): Promise<[StatusCode, unknown]> => {
+  const call = async (
+    id: number,
+    key: number,
+    args: unknown,
+    flags: number,
+  ): Promise<[StatusCode, unknown]> => {
     if (initError !== undefined) return [Status.initFailed, initError];
     let fn = fns.get(key);
     if (!fn) {
@@ -85,7 +90,9 @@ export function runWorker(channel: Channel): void {
         return [Status.notFound, toWireError(error)];
       }
     }
-    if (isBatch) return [Status.ok, await runBatch(fn, args as unknown[][], flush)];
+    // a timed call's clock starts now: after its module loaded, right before its code runs
+    if (flags & CallFlag.notifyStart) channel.post({ t: 'started', id });
+    if (flags & CallFlag.batch) return [Status.ok, await runBatch(fn, args as unknown[][], flush)];
     try {
       let result = fn(...(args as unknown[]));
       if (isThenable(result)) {
@@ -108,10 +115,9 @@ export function runWorker(channel: Channel): void {
       const flags = queue[head + 3] as number;
       queue[head + 2] = undefined;
       head += CALL_WIDTH;
-      if (flags & CallFlag.notifyStart) channel.post({ t: 'started', id });
       if (counters) Atomics.add(counters, 0, 1);
       const t0 = performance.now();
-      const [status, value] = await call(key, args, (flags & CallFlag.batch) !== 0);
+      const [status, value] = await call(id, key, args, flags);
       busyMs += performance.now() - t0;
       if (counters) Atomics.add(counters, 1, 1);
       out.push(id, status, value);
