@@ -52,6 +52,7 @@ export class InlineBackend implements Backend {
     if (job.settled) return;
     job.settle(reason);
     if (this.#running.has(job)) this.#release(job);
+    else this.#next(); // drops it from the queue (and a draining close() may now finish)
   }
 
   stats(): BackendStats {

@@ -272,6 +272,19 @@ export function executorSuite(mode: ExecutorOptions['mode'], caps: Capabilities)
       expect(await Promise.all(pending)).toEqual(['a', 'b', 'c']);
     });
 
+    it('close() finishes when the only queued work was aborted', async () => {
+      const ex = make({ workers: 1 } as never);
+      const controller = new AbortController();
+      const running = ex.run(basic.sleep, [50, 'ran']);
+      const queued = ex
+        .run(basic.sleep, [10, 'never'], { signal: controller.signal })
+        .catch((e: unknown) => e);
+      controller.abort();
+      expect(await queued).toBeInstanceOf(AbortError);
+      await ex.close();
+      expect(await running).toBe('ran');
+    });
+
     it('close({ cancel: true }) rejects what has not finished with AbortError', async () => {
       const ex = make();
       const pending = Promise.allSettled([

@@ -103,7 +103,10 @@ export class Pool implements Backend {
     if (job.settled) return;
     const slot = this.#bySlotJob.get(job);
     job.settle(reason);
-    if (!slot) return; // still queued: dropped lazily when dispatch reaches it
+    if (!slot) {
+      this.#schedule(); // still queued: dispatch drops it (and a draining close() may now finish)
+      return;
+    }
     this.#forget(slot, job);
     this.#terminate(slot); // a running call can only be stopped with its worker
   }
