@@ -11,27 +11,31 @@ function simulate(opts: {
   capacity: number;
   latencyMs: number;
   width?: number;
-  limiter?: AdaptiveLimiter;
+  limiter?: (now: () => number) => AdaptiveLimiter;
   rejectAbove?: boolean;
-}): { ms: number; errors: number } {
+  /** Chance per completion that the client stalls `stallMs` (GC, a busy machine): every pending answer is late. */
+  stallP?: number;
+  stallMs?: number;
+}): { ms: number; errors: number; limiter: AdaptiveLimiter | undefined } {
   let seed = 42;
   const rand = () => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
     return seed / 2 ** 31;
   };
   const serverFree: number[] = Array.from({ length: opts.capacity }, () => 0);
-  const pending: { done: number; started: number; at: number; ok: boolean }[] = [];
+  let pending: { done: number; started: number; at: number; ok: boolean }[] = [];
   let now = 0;
+  const limiter = opts.limiter?.(() => now);
   let started = 0;
   let inflight = 0;
   let errors = 0;
   let finished = 0;
-  const canStart = () => (opts.limiter ? opts.limiter.canStart() : inflight < (opts.width ?? 1));
+  const canStart = () => (limiter ? limiter.canStart() : inflight < (opts.width ?? 1));
   const launch = () => {
     while (started < opts.items && canStart()) {
       started++;
       inflight++;
-      const at = opts.limiter ? opts.limiter.onStart() : inflight;
+      const at = limiter ? limiter.onStart() : inflight;
       const service = opts.latencyMs * (0.9 + 0.2 * rand());
       if (opts.rejectAbove && inflight > opts.capacity) {
         pending.push({ done: now + 1, started: now, at, ok: false });
@@ -48,43 +52,56 @@ function simulate(opts: {
     pending.sort((a, b) => a.done - b.done);
     const next = pending.shift()!;
     now = next.done;
+    if (opts.stallP && rand() < opts.stallP) {
+      now += opts.stallMs ?? 0;
+      pending = pending.map((p) => ({ ...p, done: Math.max(p.done, now) }));
+    }
     inflight--;
     if (next.ok) finished++;
     else {
       errors++;
       started--; // retried later
     }
-    opts.limiter?.onSample(now - next.started, next.ok, next.at);
+    limiter?.onSample(now - next.started, next.ok, next.at);
     launch();
   }
-  return { ms: now, errors };
+  return { ms: now, errors, limiter };
 }
 
 describe('AdaptiveLimiter', () => {
-  it('starts at its initial limit and stays within min/max', () => {
-    const limiter = new AdaptiveLimiter({ initial: 4, max: 6 });
+  it('starts at its initial limit; canStart says whether another task may start', () => {
+    const limiter = new AdaptiveLimiter({ initial: 4 });
     expect(limiter.limit).toBe(4);
     for (let i = 0; i < 4; i++) limiter.onStart();
     expect(limiter.canStart()).toBe(false);
-    for (let i = 0; i < 4; i++) limiter.onSample(10, true, 4);
-    expect(limiter.limit).toBe(6);
+    limiter.onDrop();
+    expect(limiter.canStart()).toBe(true);
   });
 
-  it('does not grow when the limit is not used (too few tasks to fill it)', () => {
-    const limiter = new AdaptiveLimiter({ initial: 8 });
+  it('doubles while the rate grows, and not when the limit is not used (too few tasks to fill it)', () => {
+    let now = 0;
+    const used = new AdaptiveLimiter({ initial: 4 }, () => now);
+    for (let i = 0; i < 4; i++) used.onStart();
+    now = 10;
+    for (let i = 0; i < 4; i++) used.onSample(10, true);
+    expect(used.limit).toBe(8);
+
+    now = 0;
+    const idle = new AdaptiveLimiter({ initial: 8 }, () => now);
     for (let i = 0; i < 20; i++) {
-      limiter.onStart();
-      limiter.onSample(10, true, 1);
+      idle.onStart();
+      now += 10;
+      idle.onSample(10, true);
     }
-    expect(limiter.limit).toBe(8);
+    expect(idle.limit).toBe(8);
   });
 
-  it('shrinks on errors, at most once per round trip', () => {
+  it('shrinks on errors, at most once per round', () => {
     const limiter = new AdaptiveLimiter({ initial: 20 });
     for (let i = 0; i < 20; i++) limiter.onStart();
-    limiter.onSample(5, false, 20);
+    limiter.onSample(5, false);
     expect(limiter.limit).toBe(14);
-    limiter.onSample(5, false, 20);
+    limiter.onSample(5, false);
     expect(limiter.limit).toBe(14);
     expect(limiter.history.map((h) => h.why)).toEqual(['error']);
   });
@@ -92,26 +109,41 @@ describe('AdaptiveLimiter', () => {
   for (const capacity of [8, 32, 100]) {
     it(`finds a queueing server's capacity (${capacity}) and reaches ≥ 90% of the best fixed width`, () => {
       const items = 3000;
-      const best = Math.min(
-        ...[capacity / 2, capacity, capacity * 2, capacity * 4].map(
-          (width) => simulate({ items, capacity, latencyMs: 50, width }).ms,
-        ),
-      );
-      const limiter = new AdaptiveLimiter();
-      const adaptive = simulate({ items, capacity, latencyMs: 50, limiter }).ms;
-      expect(best / adaptive).toBeGreaterThanOrEqual(0.9);
-      // it does not sit far above the capacity (latency would climb for nothing)
-      expect(limiter.limit).toBeLessThanOrEqual(capacity * 2);
-      expect(limiter.limit).toBeGreaterThanOrEqual(capacity * 0.8);
+      const widths = [capacity / 2, capacity, capacity * 2, capacity * 4];
+      const best = Math.min(...widths.map((width) => simulate({ items, capacity, latencyMs: 50, width }).ms));
+      const run = simulate({
+        items,
+        capacity,
+        latencyMs: 50,
+        limiter: (now) => new AdaptiveLimiter({}, now),
+      });
+      expect(best / run.ms).toBeGreaterThanOrEqual(0.9);
+      // it does not sit far above the capacity (latency would climb for nothing), nor below it
+      expect(run.limiter!.limit).toBeLessThanOrEqual(capacity * 2);
+      expect(run.limiter!.limit).toBeGreaterThanOrEqual(capacity * 0.8);
     });
   }
 
+  it('keeps its width when the client stalls now and then (GC, a busy machine)', () => {
+    const capacity = 32;
+    const common = { items: 3000, capacity, latencyMs: 20, stallP: 0.01, stallMs: 50 };
+    const best = Math.min(...[capacity, capacity * 2].map((width) => simulate({ ...common, width }).ms));
+    const run = simulate({ ...common, limiter: (now) => new AdaptiveLimiter({}, now) });
+    expect(best / run.ms).toBeGreaterThanOrEqual(0.8);
+    expect(run.limiter!.limit).toBeGreaterThanOrEqual(capacity * 0.8);
+  });
+
   it('backs off a server that rejects above its capacity', () => {
-    const limiter = new AdaptiveLimiter();
     const capacity = 16;
-    const result = simulate({ items: 2000, capacity, latencyMs: 50, limiter, rejectAbove: true });
+    const run = simulate({
+      items: 2000,
+      capacity,
+      latencyMs: 50,
+      limiter: (now) => new AdaptiveLimiter({}, now),
+      rejectAbove: true,
+    });
     const best = simulate({ items: 2000, capacity, latencyMs: 50, width: capacity }).ms;
-    expect(best / result.ms).toBeGreaterThanOrEqual(0.75);
-    expect(limiter.limit).toBeLessThanOrEqual(capacity * 2);
+    expect(best / run.ms).toBeGreaterThanOrEqual(0.7);
+    expect(run.limiter!.history.some((h) => h.why === 'error')).toBe(true);
   });
 });

@@ -22,6 +22,7 @@ function report(
       speedup: sync ? sync / seconds : null,
       floorSeconds: null,
       childCpuCounted: true,
+      cpuWaitPercent: null,
       failed: 0,
       count: 10,
       runs: [seconds],
@@ -57,9 +58,7 @@ describe('advise', () => {
     const r = advise(machine, { io, cpu });
     expect(r.io).toMatchObject({ verdict: 'io-bound', use: 'async', fastest: 'async' });
     expect(r.cpu).toMatchObject({ verdict: 'cpu-bound', use: 'threads', fastest: 'auto' });
-    expect(r.summary).toBe(
-      'For I/O-bound work use async; for CPU-bound work use threads — the right model depends on the work.',
-    );
+    expect(r.summary).toBe('The I/O job is I/O-bound: use async. The CPU job is CPU-bound: use threads.');
     expect(r.io!.text).toContain('busy only 8%');
     expect(r.io!.text).toContain('async was 27× faster');
     expect(r.io!.text).toContain('chose async (width 64)');
@@ -96,6 +95,18 @@ describe('advise', () => {
     expect(r.notes[0]).toMatch(/busy \(load 9 on 4 cores\)/);
     expect(r.io!.use).toBe('async');
     expect(r.cpu).toBeUndefined();
+  });
+
+  it('corrects CPU use for time spent waiting for a CPU (a busy machine)', () => {
+    const cpu = report('cpu', [
+      ['sync', 4, 30],
+      ['threads', 2, 60],
+    ]);
+    expect(advise(machine, { cpu }).cpu!.verdict).toBe('io-bound');
+    cpu.rows[0]!.cpuWaitPercent = 68; // it could run only 32% of the time, and computed 30%
+    const r = advise(machine, { cpu }).cpu!;
+    expect(r.verdict).toBe('cpu-bound');
+    expect(r.text).toContain('kept a core busy 94% of the time it could run');
   });
 
   it('says nothing was measured when nothing ran', () => {

@@ -47,6 +47,7 @@ function row(
     floorSeconds: null,
     cpuPercent,
     childCpuCounted: true,
+    cpuWaitPercent: null,
     failed: 0,
     count: 160,
     runs: [seconds],
@@ -88,7 +89,14 @@ function sampleDocument(htmlPath: string) {
   const recommendation = advise(machine, { io, cpu });
   return toDocument({
     machine,
-    settings: { runs: 1, modes: ['sync', 'async', 'threads', 'processes', 'auto'], latencyMs: 50 },
+    settings: {
+      runs: 1,
+      modes: ['sync', 'async', 'threads', 'processes', 'auto'],
+      latencyMs: 50,
+      repeat: 80,
+      cpuStart: 100_000_000,
+      cpuCount: 20,
+    },
     io,
     cpu,
     recommendation,

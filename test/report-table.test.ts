@@ -9,6 +9,7 @@ const base: Omit<ModeRow, 'mode' | 'seconds' | 'workers'> = {
   floorSeconds: null,
   cpuPercent: 10,
   childCpuCounted: true,
+  cpuWaitPercent: null,
   failed: 0,
   count: 160,
   runs: [],
@@ -74,7 +75,7 @@ describe('the JSON document', () => {
     const machine = { cores: 2, cpuModel: 'x', node: 'v20', platform: 'linux', memoryGiB: 1, load: 0 };
     const doc = toDocument({
       machine,
-      settings: { runs: 1, modes: ['sync'], latencyMs: 50 },
+      settings: { runs: 1, modes: ['sync'], latencyMs: 50, repeat: 80, cpuStart: 100_000_000, cpuCount: 20 },
       io,
       recommendation: advise(machine, { io }),
       report: '/tmp/r/report.html',

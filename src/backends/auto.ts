@@ -177,7 +177,7 @@ export class AutoBackend implements Backend {
       if (measured && this.#sampled > 0) this.#classification = classify(measured);
       else if (this.#cold) this.#classification = classify(this.#cold);
     }
-    publishAuto({ event: 'closed', ...this.choice() });
+    publishAuto({ event: 'closed', ...this.choice(), history: this.#limiter.history.slice(-200) });
   }
 
   // ── releasing held jobs ─────────────────────────────────────────────────────────────────────────

@@ -11,6 +11,8 @@ import {
   type Comparison,
   type ComparisonOptions,
   comparisonDocument,
+  DEFAULT_CPU_COUNT,
+  DEFAULT_CPU_START,
   DEFAULT_LATENCY_MS,
   runComparison,
   writeReports,
@@ -39,6 +41,7 @@ interface CompareFlags {
   runs: number;
   latency?: number;
   repeat?: number;
+  start?: number;
   count?: number;
   out: string;
   json?: boolean;
@@ -75,9 +78,14 @@ export function registerCompare(program: Command): void {
       intOption('--repeat', 1),
     )
     .option(
+      '--start <n>',
+      `CPU job: the first number (default ${DEFAULT_CPU_START.toLocaleString('en-US')}: 20× the article's, which JavaScript sums too fast for workers to pay off)`,
+      intOption('--start', 0, 2 ** 32),
+    )
+    .option(
       '--count <n>',
-      'CPU job: how many numbers to sum the squares of (default 20)',
-      intOption('--count', 1),
+      `CPU job: how many numbers to sum the squares of (default ${DEFAULT_CPU_COUNT})`,
+      intOption('--count', 1, 1_000_000),
     )
     .option('--out <dir>', 'where report.html and report.json go', './conc-report')
     .option('--json', 'print one JSON document on stdout, nothing else')
@@ -127,6 +135,7 @@ async function compare(flags: CompareFlags): Promise<number> {
     runs: flags.runs,
     latencyMs: flags.latency,
     repeat: flags.repeat,
+    start: flags.start,
     count: flags.count,
     redis: flags.redis,
     queue: flags.queue,

@@ -61,11 +61,10 @@ export function advise(
       ? 'Nothing was measured.'
       : ran
           .map(
-            (a, i) =>
-              `${i === 0 ? 'F' : 'f'}or ${a.verdict === 'io-bound' ? 'I/O' : 'CPU'}-bound work use ${a.use}`,
+            (a) =>
+              `The ${a.job === 'io' ? 'I/O' : 'CPU'} job is ${a.verdict === 'io-bound' ? 'I/O' : 'CPU'}-bound: use ${a.use}.`,
           )
-          .join('; ') +
-        (ran.length === 2 && io!.use !== cpu!.use ? ' — the right model depends on the work.' : '.');
+          .join(' ');
   return { summary, io, cpu, notes };
 }
 
@@ -83,7 +82,7 @@ function adviseJob(machine: Machine, report: JobReport): JobAdvice | undefined {
     .sort((a, b) => SIMPLICITY.indexOf(a.mode) - SIMPLICITY.indexOf(b.mode))[0]!;
   const serial = rows.find((r) => r.mode === 'sync') ?? rows.find((r) => r.mode === 'async');
   const verdict: JobVerdict = serial
-    ? serial.cpuPercent >= CPU_BOUND_PERCENT
+    ? busyPercent(serial) >= CPU_BOUND_PERCENT
       ? 'cpu-bound'
       : 'io-bound'
     : report.job === 'io'
@@ -101,7 +100,7 @@ function ioText(job: JobName, rows: ModeRow[], use: ModeRow, serial: ModeRow | u
   const parts: string[] = [];
   parts.push(
     serial
-      ? `${what} is I/O-bound: run one at a time (${serial.mode}), it kept the CPU busy only ${pct(serial.cpuPercent)} of the time — the rest was waiting.`
+      ? `${what} is I/O-bound: run one at a time (${serial.mode}), it kept the CPU busy only ${pct(busyPercent(serial))} of the time — the rest was waiting.`
       : `${what} is I/O-bound: most of its time is waiting.`,
   );
   const async = rows.find((r) => r.mode === 'async');
@@ -131,13 +130,15 @@ function cpuText(
   const parts: string[] = [];
   parts.push(
     serial
-      ? `${what} is CPU-bound: run one at a time (${serial.mode}), it kept a core busy ${pct(serial.cpuPercent)} of the time — there is no waiting to overlap.`
+      ? `${what} is CPU-bound: run one at a time (${serial.mode}), it kept a core busy ${pct(busyPercent(serial))} of the time it could run — there is no waiting to overlap.`
       : `${what} is CPU-bound: it computes all the time.`,
   );
   const async = rows.find((r) => r.mode === 'async');
   if (async?.speedup != null) {
     parts.push(
-      `So async was ${x(async.speedup)} — no faster than sync: JavaScript runs one function at a time on the event loop.`,
+      async.speedup < 1.3
+        ? `So async was ${x(async.speedup)} — no faster than sync: JavaScript runs one function at a time on the event loop.`
+        : `async measured ${x(async.speedup)} here, yet it cannot compute two things at once — on one event loop the sums run one after another; the difference is noise from a busy machine.`,
     );
   }
   const pools = rows.filter(
@@ -150,6 +151,15 @@ function cpuText(
   }
   parts.push(`Use ${use.mode}${autoNote(rows)}.`);
   return parts.join(' ');
+}
+
+/**
+ * How much of the time it could run the one-at-a-time run computed, in %: CPU use, corrected for the
+ * time the thread waited for a CPU that other programs held (on an idle machine, the CPU use itself).
+ */
+export function busyPercent(row: ModeRow): number {
+  const runnable = 100 - (row.cpuWaitPercent ?? 0);
+  return runnable > 5 ? Math.min(100, (row.cpuPercent / runnable) * 100) : row.cpuPercent;
 }
 
 function autoNote(rows: ModeRow[]): string {

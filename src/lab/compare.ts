@@ -16,6 +16,14 @@ import { type CompareDocument, stringifyDocument, toDocument } from './report/js
 
 /** The sites' latency the I/O job uses unless told otherwise (the demo sites' default). */
 export const DEFAULT_LATENCY_MS = 50;
+/** The I/O job's list: the article's two pages × 80. */
+export const DEFAULT_REPEAT = 80;
+/**
+ * The CPU job's first number. The article's 5 000 000 takes about 10 ms in JavaScript — too little for
+ * starting workers to pay off — so the lab sums 20× more per number (≈ 0.1–0.2 s each).
+ */
+export const DEFAULT_CPU_START = 100_000_000;
+export const DEFAULT_CPU_COUNT = 20;
 
 export interface ComparisonOptions {
   jobs: readonly JobName[];
@@ -52,8 +60,19 @@ export async function runComparison(o: ComparisonOptions): Promise<Comparison> {
     const runner =
       o.runners?.[job] ??
       (job === 'io'
-        ? ioRunner({ latencyMs, repeat: o.repeat, urls: o.urls, redis: o.redis, queue: o.queue })
-        : cpuRunner({ start: o.start, count: o.count, redis: o.redis, queue: o.queue }));
+        ? ioRunner({
+            latencyMs,
+            repeat: o.repeat ?? DEFAULT_REPEAT,
+            urls: o.urls,
+            redis: o.redis,
+            queue: o.queue,
+          })
+        : cpuRunner({
+            start: o.start ?? DEFAULT_CPU_START,
+            count: o.count ?? DEFAULT_CPU_COUNT,
+            redis: o.redis,
+            queue: o.queue,
+          }));
     const progress = o.progress;
     reports[job] = await runExperiment({
       job,
@@ -83,6 +102,9 @@ export function comparisonDocument(
       runs: o.runs,
       modes: [...o.modes],
       latencyMs: o.urls ? undefined : (o.latencyMs ?? DEFAULT_LATENCY_MS),
+      repeat: o.urls ? (o.repeat ?? 1) : (o.repeat ?? DEFAULT_REPEAT),
+      cpuStart: o.start ?? DEFAULT_CPU_START,
+      cpuCount: o.count ?? DEFAULT_CPU_COUNT,
     },
     io: c.io,
     cpu: c.cpu,

@@ -48,6 +48,11 @@ export interface ModeRow {
   cpuPercent: number;
   /** Whether child processes' CPU time is in cpuPercent (processes mode; Linux only). */
   childCpuCounted: boolean;
+  /**
+   * Share of the wall time the main thread waited for a CPU because other programs had it, in %
+   * (null where not measurable). A busy machine lowers CPU use without the work waiting on I/O.
+   */
+  cpuWaitPercent: number | null;
   failed: number;
   count: number;
   runs: number[];
@@ -158,6 +163,10 @@ function toRow(mode: Mode, measures: RunMeasure[], latencyMs: number | undefined
     floorSeconds: latencyMs === undefined ? null : ioFloorSeconds(typical.count, width, latencyMs),
     cpuPercent: typical.cpu.wallSeconds > 0 ? (typical.cpu.totalSeconds / typical.cpu.wallSeconds) * 100 : 0,
     childCpuCounted: typical.cpu.childSeconds !== undefined,
+    cpuWaitPercent:
+      typical.cpu.waitSeconds === undefined || typical.cpu.wallSeconds <= 0
+        ? null
+        : Math.min(100, (typical.cpu.waitSeconds / typical.cpu.wallSeconds) * 100),
     failed: typical.failed,
     count: typical.count,
     runs: measures.map((m) => m.seconds),
@@ -174,6 +183,7 @@ function failedRow(mode: Mode, error: unknown): ModeRow {
     floorSeconds: null,
     cpuPercent: 0,
     childCpuCounted: false,
+    cpuWaitPercent: null,
     failed: 0,
     count: 0,
     runs: [],

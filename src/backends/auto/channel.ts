@@ -4,10 +4,13 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import type { AutoChoice } from '../auto.ts';
+import type { LimitChange } from './limiter.ts';
 
 /** One announcement: `chosen` once the verdict is in, `closed` with the final width when the executor closes. */
 export interface AutoEvent extends AutoChoice {
   event: 'chosen' | 'closed';
+  /** closed: how the adaptive width moved (its last 200 changes). */
+  history?: LimitChange[] | undefined;
 }
 
 const autoChannel = channel('conc:auto');

@@ -1,63 +1,78 @@
 /**
- * Adaptive concurrency for I/O: how many tasks to keep in flight, found while running, as TCP congestion
- * control finds a window and Netflix's concurrency-limits finds a limit.
+ * Adaptive concurrency for I/O: how many tasks to keep in flight, found while running — the way TCP's
+ * BBR congestion control sizes its window from two measurements, and Netflix's concurrency-limits
+ * sizes a service's limit from latency.
  *
- *   completions ─▶ window of samples (≈ one round trip) ─▶ median latency vs the no-load latency
- *        latency near the no-load latency and the limit was used ─▶ grow (×2 in slow start, then +√limit)
- *        latency climbed                                          ─▶ shrink to in-flight × no-load / now
- *        a task failed                                            ─▶ shrink ×0.7 (at most once per round trip)
+ *   completions ─▶ rounds (≥ one latency long) ─▶ the round's delivery rate (tasks/ms), its least latency
+ *   capacity estimate = best recent rate × least recent latency   (Little's law: in flight = rate × latency)
  *
- * Why the shrink target works: a server that serves C requests at a time makes the (C+1)-th wait, so with
- * n in flight latency grows to L·n/C and n·L/(L·n/C) = C — the limit lands on the server's capacity.
- * A little headroom above it keeps the server busy while the limit wobbles.
+ *   startup: double the limit each round while the rate still grows ≥ 25%; two rounds without → cruise
+ *   cruise:  a cycle of 8 rounds — limit = estimate × 1.5 (probe: is there more?), × 0.75 (drain: what is
+ *            the latency without a queue?), then × 1.25 for six rounds (a little queue keeps it busy)
+ *   a task failed: limit × 0.7, at most once per round, and the rate history is forgotten
+ *
+ * Both filters look back over the last 10 rounds only, so the estimate follows a service (or a machine)
+ * that gets slower or faster. The rate is max-filtered and the latency min-filtered, so a stalled client
+ * (garbage collection, a busy machine) — which lowers one round's rate and raises its latencies — does not
+ * shrink the limit. When the server queues requests, latency climbs while the rate stays flat: the limit
+ * stays at what the rate justifies instead of growing the queue. It rises only while throughput rises.
  */
 
 export interface LimiterOptions {
-  /** Limit to start from. Default 10 (as TCP's initial window). */
+  /** Limit to start from. Default 10 (TCP's initial window). */
   initial?: number;
   /** Never below this. Default 1. */
   min?: number;
   /** Never above this. Default 1000. */
   max?: number;
-  /** Latency this much above the no-load latency (relative) still counts as uncongested. Default 0.25. */
-  tolerance?: number;
-  /** …or this much (absolute, ms), for very short latencies where jitter dominates. Default 1. */
-  slackMs?: number;
-  /** Room left above the estimated capacity after a shrink. Default 0.2. */
-  headroom?: number;
+  /** In flight above the capacity estimate, as a factor. Default 1.25. */
+  gain?: number;
 }
 
-/** One decision of the limiter, kept for `history` (tests, benchmarks, the report). */
+/** One change of the limit, kept for `history` (tests, benchmarks, the report). */
 export interface LimitChange {
   limit: number;
-  why: 'grow' | 'latency' | 'error';
+  why: 'grow' | 'cruise' | 'probe' | 'drain' | 'error';
+  /** The round's median latency, ms. */
   latencyMs: number;
 }
+
+/** Rounds of history (rates, least latencies) the capacity estimate looks back over. */
+const HISTORY_ROUNDS = 16;
+/** The cruise cycle's gains over the estimate: probe up, drain, then hold with a little queue. */
+const CYCLE = [1.5, 1, 1, 1, 1, 1, 1, 1, 0.75, 1, 1, 1, 1, 1, 1, 1] as const;
+/** Startup ends after this many rounds whose rate did not grow by STARTUP_GROWTH. */
+const STARTUP_PLATEAU = 2;
+const STARTUP_GROWTH = 1.25;
 
 export class AdaptiveLimiter {
   #limit: number;
   readonly #min: number;
   readonly #max: number;
-  readonly #tolerance: number;
-  readonly #slackMs: number;
-  readonly #headroom: number;
-  #slowStart = true;
-  #baseline = Number.POSITIVE_INFINITY;
-  #window: number[] = [];
-  #windowInflight = 0;
-  #windowPeak = 0;
+  readonly #gain: number;
+  readonly #now: () => number;
+  #startup = true;
+  #plateau = 0;
+  #bestStartupRate = 0;
+  #minLatency = Number.POSITIVE_INFINITY;
+  #rates: number[] = [];
+  #leastLatencies: number[] = [];
+  #roundLeast = Number.POSITIVE_INFINITY;
+  #cruiseRounds = 0;
   #inflight = 0;
-  /** Samples left before another error may shrink the limit (one round trip). */
+  #roundStart: number | undefined;
+  #roundLatencies: number[] = [];
+  #roundPeak = 0;
+  /** Samples left before another error may shrink the limit (one round). */
   #errorHold = 0;
   readonly history: LimitChange[] = [];
 
-  constructor(options: LimiterOptions = {}) {
+  constructor(options: LimiterOptions = {}, now: () => number = () => performance.now()) {
     this.#min = options.min ?? 1;
     this.#max = options.max ?? 1000;
     this.#limit = clamp(options.initial ?? 10, this.#min, this.#max);
-    this.#tolerance = options.tolerance ?? 0.25;
-    this.#slackMs = options.slackMs ?? 1;
-    this.#headroom = options.headroom ?? 0.2;
+    this.#gain = options.gain ?? 1.25;
+    this.#now = now;
   }
 
   /** How many tasks may be in flight now. */
@@ -70,9 +85,9 @@ export class AdaptiveLimiter {
     return this.#inflight;
   }
 
-  /** The lowest window latency seen: the latency without load, ms (Infinity before the first window). */
+  /** The lowest latency seen: the latency without load, ms (Infinity before the first sample). */
   get baselineMs(): number {
-    return this.#baseline;
+    return this.#minLatency;
   }
 
   /** Whether another task may start now. */
@@ -82,8 +97,9 @@ export class AdaptiveLimiter {
 
   /** A task was released; returns how many are in flight with it. */
   onStart(): number {
+    this.#roundStart ??= this.#now();
     this.#inflight++;
-    this.#windowPeak = Math.max(this.#windowPeak, this.#inflight);
+    this.#roundPeak = Math.max(this.#roundPeak, this.#inflight);
     return this.#inflight;
   }
 
@@ -93,58 +109,82 @@ export class AdaptiveLimiter {
   }
 
   /**
-   * A released task ended after `latencyMs`; `inflightAtStart` is what `onStart` returned for it.
-   * Returns the new limit.
+   * A released task ended after `latencyMs` (`ok`: without an error). `inflightAtStart` is what
+   * `onStart` returned for it (kept for API stability; the rate carries that information). Returns the
+   * new limit.
    */
-  onSample(latencyMs: number, ok: boolean, inflightAtStart: number): number {
+  onSample(latencyMs: number, ok: boolean, _inflightAtStart?: number): number {
     this.#inflight = Math.max(0, this.#inflight - 1);
     if (this.#errorHold > 0) this.#errorHold--;
     if (!ok) {
       if (this.#errorHold === 0) {
-        this.#slowStart = false;
+        this.#startup = false;
+        this.#rates = [];
+        this.#leastLatencies = [];
         this.#set(this.#limit * 0.7, 'error', latencyMs);
         this.#errorHold = this.limit;
-        this.#resetWindow();
       }
       return this.limit;
     }
-    this.#window.push(latencyMs);
-    this.#windowInflight += inflightAtStart;
-    if (this.#window.length < Math.max(4, Math.ceil(this.#limit / 2))) return this.limit;
-
-    const latency = median(this.#window);
-    const inflight = this.#windowInflight / this.#window.length;
-    const used = this.#windowPeak >= this.limit;
-    this.#resetWindow();
-    this.#baseline = Math.min(this.#baseline, latency);
-    const congested =
-      latency > this.#baseline * (1 + this.#tolerance) && latency - this.#baseline > this.#slackMs;
-    if (congested) {
-      this.#slowStart = false;
-      const capacity = (inflight * this.#baseline) / latency;
-      this.#set(Math.min(this.#limit, capacity * (1 + this.#headroom)), 'latency', latency);
-    } else if (used) {
-      this.#set(
-        this.#slowStart ? this.#limit * 2 : this.#limit + Math.max(1, Math.sqrt(this.#limit)),
-        'grow',
-        latency,
-      );
-    }
+    this.#minLatency = Math.min(this.#minLatency, latencyMs);
+    this.#roundLeast = Math.min(this.#roundLeast, latencyMs);
+    this.#roundLatencies.push(latencyMs);
+    const now = this.#now();
+    const start = this.#roundStart ?? now;
+    const elapsed = now - start;
+    if (this.#roundLatencies.length < 4 || elapsed < this.#roundLeast || elapsed <= 0) return this.limit;
+    this.#endRound(this.#roundLatencies.length / elapsed, this.#roundLeast, median(this.#roundLatencies));
+    this.#roundStart = now;
+    this.#roundLatencies = [];
+    this.#roundLeast = Number.POSITIVE_INFINITY;
+    this.#roundPeak = this.#inflight;
     return this.limit;
+  }
+
+  #endRound(rate: number, least: number, latency: number): void {
+    const used = this.#roundPeak >= this.limit;
+    // a round that did not fill the limit (too few tasks) says nothing about the service's capacity
+    if (!used) return;
+    push(this.#rates, rate);
+    push(this.#leastLatencies, least);
+    const capacity = robustMax(this.#rates) * Math.min(...this.#leastLatencies);
+    if (this.#startup) {
+      if (rate >= this.#bestStartupRate * STARTUP_GROWTH) {
+        this.#bestStartupRate = rate;
+        this.#plateau = 0;
+        this.#set(this.#limit * 2, 'grow', latency);
+        return;
+      }
+      if (++this.#plateau < STARTUP_PLATEAU) return;
+      this.#startup = false;
+    }
+    const gain = CYCLE[this.#cruiseRounds++ % CYCLE.length]!;
+    let target = capacity * this.#gain * gain;
+    if (gain > 1) target = Math.max(target, this.#limit + 1); // a probe always tries one more
+    target = Math.max(target, this.#limit / 2); // one round's figures never more than halve it
+    this.#set(target, gain > 1 ? 'probe' : gain < 1 ? 'drain' : 'cruise', latency);
   }
 
   #set(limit: number, why: LimitChange['why'], latencyMs: number): void {
     const next = clamp(limit, this.#min, this.#max);
-    if (Math.floor(next) !== Math.floor(this.#limit))
+    if (Math.floor(next) !== Math.floor(this.#limit)) {
       this.history.push({ limit: Math.floor(next), why, latencyMs });
+    }
     this.#limit = next;
   }
+}
 
-  #resetWindow(): void {
-    this.#window = [];
-    this.#windowInflight = 0;
-    this.#windowPeak = this.#inflight;
-  }
+/** The second-highest value (the highest of one): one burst round — answers held up by a stall, all
+ * delivered at once — does not set the estimate alone. */
+function robustMax(values: number[]): number {
+  if (values.length < 2) return values[0] ?? 0;
+  const sorted = [...values].sort((a, b) => b - a);
+  return sorted[1]!;
+}
+
+function push(list: number[], value: number): void {
+  list.push(value);
+  if (list.length > HISTORY_ROUNDS) list.shift();
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -127,9 +127,15 @@ ${lib === null ? '' : `<script>${lib}</script>`}
 function jobSection(job: 'io' | 'cpu', doc: CompareDocument, specs: ChartSpec[]): string {
   const rows = doc[job] ?? [];
   const title = job === 'io' ? 'I/O-bound job: download the sites' : 'CPU-bound job: sum of squares';
+  const st = doc.settings;
+  const what =
+    job === 'io'
+      ? `${rows[0]?.count ?? '?'} downloads${st.latencyMs === undefined ? ' of your URLs' : ` from the embedded demo sites, each answered after ${st.latencyMs} ms`}.`
+      : `the sum of i² for i below each of ${st.cpuCount} numbers from ${st.cpuStart.toLocaleString('en-US')}.`;
   const charts = specs.filter((s) => s.id.startsWith(`chart-${job}-`));
   return `<section id="job-${job}">
 <h2>${title}</h2>
+<p class="note">The job: ${esc(what)}</p>
 <div class="charts">
 ${charts.map((c) => `<figure><div class="chart-box"><canvas id="${c.id}" role="img" aria-label="${esc(c.title)}"></canvas></div></figure>`).join('\n')}
 </div>

@@ -6,7 +6,12 @@ import type { Machine } from '../machine.ts';
 export interface CompareSettings {
   runs: number;
   modes: string[];
+  /** I/O job: the sites' latency (undefined for the user's own URLs) and how often the list repeats. */
   latencyMs: number | undefined;
+  repeat: number;
+  /** CPU job: the first number and how many. */
+  cpuStart: number;
+  cpuCount: number;
 }
 
 export interface CompareDocument {
