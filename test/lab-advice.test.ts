@@ -85,6 +85,19 @@ describe('advise', () => {
     expect(advise({ ...machine, cores: 1 }, { cpu }).notes[0]).toMatch(/one core/);
   });
 
+  it('never recommends async for CPU-bound work, even when noise made it look faster', () => {
+    const cpu = report('cpu', [
+      ['sync', 2.5, 99],
+      ['async', 1.9, 99],
+      ['threads', 2.6, 90],
+      ['processes', 2.8, 90],
+    ]);
+    const r = advise({ ...machine, cores: 2, load: 3 }, { cpu }).cpu!;
+    expect(r.use).toBe('threads');
+    expect(r.text).toContain('noise from a busy machine');
+    expect(r.text).toContain('used at most 90% of the 200% the cores could give');
+  });
+
   it('warns when the machine was busy, and skips modes that failed', () => {
     const io = report('io', [
       ['sync', 8, 8],

@@ -34,6 +34,8 @@ export interface Recommendation {
  * not a model of its own (it picks one of the others), so it is recommended only when alone.
  */
 const SIMPLICITY: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 'distributed', 'auto'];
+/** Modes that run tasks on several cores at once. */
+const PARALLEL: readonly Mode[] = ['threads', 'processes', 'distributed'];
 /** Modes within this factor of the fastest count as equally fast. */
 const TIE = 1.1;
 /** Above this CPU use (% of one core) in the one-at-a-time run, the work is CPU-bound. */
@@ -74,12 +76,6 @@ function adviseJob(machine: Machine, report: JobReport): JobAdvice | undefined {
   );
   if (rows.length === 0) return undefined;
   const fastest = rows.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-  const models = rows.filter((r) => r.mode !== 'auto');
-  const pool = models.length > 0 ? models : rows;
-  const best = pool.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-  const use = [...pool]
-    .filter((r) => r.seconds <= best.seconds * TIE)
-    .sort((a, b) => SIMPLICITY.indexOf(a.mode) - SIMPLICITY.indexOf(b.mode))[0]!;
   const serial = rows.find((r) => r.mode === 'sync') ?? rows.find((r) => r.mode === 'async');
   const verdict: JobVerdict = serial
     ? busyPercent(serial) >= CPU_BOUND_PERCENT
@@ -88,11 +84,38 @@ function adviseJob(machine: Machine, report: JobReport): JobAdvice | undefined {
     : report.job === 'io'
       ? 'io-bound'
       : 'cpu-bound';
+  const { use, parallelHelped } =
+    verdict === 'io-bound' ? { use: simplestFast(rows), parallelHelped: true } : cpuChoice(machine, rows);
   const text =
     verdict === 'io-bound'
       ? ioText(report.job, rows, use, serial)
-      : cpuText(machine, report.job, rows, use, serial);
+      : cpuText(machine, report.job, rows, use, serial, parallelHelped);
   return { job: report.job, verdict, fastest: fastest.mode, use: use.mode, speedup: use.speedup, text };
+}
+
+/** The simplest mode within 10% of the fastest (auto only when nothing else ran: it is a chooser). */
+function simplestFast(rows: ModeRow[]): ModeRow {
+  const models = rows.filter((r) => r.mode !== 'auto');
+  const pool = models.length > 0 ? models : rows;
+  const best = pool.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  return [...pool]
+    .filter((r) => r.seconds <= best.seconds * TIE)
+    .sort((a, b) => SIMPLICITY.indexOf(a.mode) - SIMPLICITY.indexOf(b.mode))[0]!;
+}
+
+/**
+ * CPU-bound work: only modes that run in parallel can beat one thread; async cannot (its figure beside
+ * sync is noise). A parallel mode that did not beat sync here still fits the work on a machine with free
+ * cores: say so rather than recommend async.
+ */
+function cpuChoice(machine: Machine, rows: ModeRow[]): { use: ModeRow; parallelHelped: boolean } {
+  const parallel = rows.filter((r) => PARALLEL.includes(r.mode));
+  const sync = rows.find((r) => r.mode === 'sync');
+  const serialSeconds = sync?.seconds ?? rows.find((r) => r.mode === 'async')?.seconds;
+  if (parallel.length === 0) return { use: sync ?? simplestFast(rows), parallelHelped: false };
+  const helped = serialSeconds === undefined || parallel.some((r) => r.seconds * TIE < serialSeconds);
+  if (machine.cores === 1 && sync && !helped) return { use: sync, parallelHelped: false };
+  return { use: simplestFast(parallel), parallelHelped: helped };
 }
 
 function ioText(job: JobName, rows: ModeRow[], use: ModeRow, serial: ModeRow | undefined): string {
@@ -125,6 +148,7 @@ function cpuText(
   rows: ModeRow[],
   use: ModeRow,
   serial: ModeRow | undefined,
+  parallelHelped: boolean,
 ): string {
   const what = job === 'cpu' ? 'Summing squares' : 'This job';
   const parts: string[] = [];
@@ -141,15 +165,22 @@ function cpuText(
         : `async measured ${x(async.speedup)} here, yet it cannot compute two things at once — on one event loop the sums run one after another; the difference is noise from a busy machine.`,
     );
   }
-  const pools = rows.filter(
-    (r) => (r.mode === 'threads' || r.mode === 'processes' || r.mode === 'distributed') && r.speedup != null,
-  );
+  const pools = rows.filter((r) => PARALLEL.includes(r.mode) && r.speedup != null);
+  const cores = `${machine.cores} core${machine.cores === 1 ? '' : 's'}`;
   if (pools.length > 0) {
-    parts.push(
-      `Only more cores help: ${pools.map((r) => `${r.mode} ${x(r.speedup!)}`).join(', ')} on ${machine.cores} core${machine.cores === 1 ? '' : 's'}.`,
-    );
+    const figures = pools.map((r) => `${r.mode} ${x(r.speedup!)}`).join(', ');
+    if (parallelHelped) {
+      parts.push(`Only more cores help: ${figures} on ${cores}.`);
+    } else {
+      const used = Math.max(...pools.map((r) => r.cpuPercent));
+      parts.push(
+        `Only more cores help — but here ${figures} on ${cores}: the workers used at most ${pct(used)} of the ${machine.cores * 100}% the cores could give, so other programs held the rest. On a machine with free cores they split the work.`,
+      );
+    }
   }
-  parts.push(`Use ${use.mode}${autoNote(rows)}.`);
+  if (use.mode === 'sync' && machine.cores === 1)
+    parts.push('With one core, nothing runs in parallel: use sync.');
+  else parts.push(`Use ${use.mode}${autoNote(rows)}.`);
   return parts.join(' ');
 }
 
