@@ -1,12 +1,13 @@
 /**
  * One URL, downloaded to the end and counted, never kept; every failure becomes a result, never a throw.
  *
- *   checkUrl ─▶ attempt ─▶ request ─▶ 3xx? follow (≤ maxRedirects) ─▶ 429/5xx or socket error? ─▶ wait, retry
+ *   checkUrl ─▶ attempt ─▶ exchange ─▶ 3xx? follow (≤ maxRedirects) ─▶ 429/5xx or socket error? ─▶ wait, retry
  *                 │                                                   (Retry-After, or backoff + jitter)
  *                 └─ one timer per attempt: connect, headers, redirects and body all count against timeoutMs
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import { exchange, type Stopper } from './exchange.ts';
 import type { ResolvedDownloadOptions } from './options.ts';
 import { backoffMs, isRetryableError, isRetryableStatus, parseRetryAfter } from './retry.ts';
 import { checkUrl } from './url.ts';
@@ -86,37 +87,61 @@ async function attempt(
   first: URL,
   options: ResolvedDownloadOptions,
 ): Promise<Attempt> {
-  const controller = new AbortController();
+  const stopper: Stopper = { stop: undefined };
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    controller.abort();
+    stopper.stop?.(new Error(`timed out after ${options.timeoutMs} ms`));
   }, options.timeoutMs);
-  let status = 0;
-  let bytes = 0;
   try {
     let url = first;
     for (let redirects = 0; ; redirects++) {
-      const response = await dispatcher.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: 'GET',
-        headers: options.headers,
-        signal: controller.signal,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      });
-      status = response.statusCode;
-      const location = response.headers.location;
+      const hop = await exchange(
+        dispatcher,
+        url,
+        options.headers,
+        options.timeoutMs,
+        options.maxBytes,
+        stopper,
+      );
+      const { status, bytes } = hop;
+      if (timedOut) {
+        const phase = status === 0 ? 'no response' : `response incomplete after ${bytes} bytes`;
+        return {
+          status,
+          bytes,
+          error: `timed out after ${options.timeoutMs} ms (${phase}); raise the timeout (timeoutMs, --timeout) if the server is just slow`,
+        };
+      }
+      if (hop.tooLarge) {
+        const detail =
+          bytes > options.maxBytes
+            ? `stopped at ${bytes} bytes`
+            : `declares ${hop.headers['content-length']} bytes`;
+        return {
+          status,
+          bytes,
+          error: `body larger than the ${options.maxBytes}-byte limit (maxBytes, --max-bytes): ${detail}`,
+        };
+      }
+      if (hop.error !== undefined) {
+        return {
+          status,
+          bytes,
+          error: describeError(hop.error, url),
+          retry: isRetryableError(hop.error) ? { afterMs: undefined } : undefined,
+        };
+      }
+      const location = hop.headers.location;
       if (REDIRECTS.has(status) && typeof location === 'string') {
-        await response.body.dump();
         const next = checkUrl(new URL(location, url).href);
-        if (!next.ok)
+        if (!next.ok) {
           return {
             status,
             bytes: 0,
             error: `redirect from ${url.href} to a URL that cannot be followed: ${next.error}`,
           };
+        }
         if (redirects >= options.maxRedirects) {
           return {
             status,
@@ -128,66 +153,18 @@ async function attempt(
         continue;
       }
       if (isRetryableStatus(status)) {
-        await response.body.dump();
-        const afterMs = parseRetryAfter(response.headers['retry-after']);
-        return { status, bytes: 0, error: `HTTP ${status} from ${url.href}`, retry: { afterMs } };
+        return {
+          status,
+          bytes,
+          error: `HTTP ${status} from ${url.href}`,
+          retry: { afterMs: parseRetryAfter(hop.headers['retry-after']) },
+        };
       }
-      const declared = Number(response.headers['content-length']);
-      if (declared > options.maxBytes) {
-        response.body.on('error', ignore).destroy(); // destroying emits an abort error: expected here
-        return { status, bytes: 0, error: tooLarge(options.maxBytes, `declares ${declared} bytes`) };
-      }
-      const counted = await countBody(response.body, options.maxBytes);
-      bytes = counted.bytes;
-      if (counted.tooLarge)
-        return { status, bytes, error: tooLarge(options.maxBytes, `stopped at ${bytes} bytes`) };
       return status >= 400 ? { status, bytes, error: `HTTP ${status} from ${url.href}` } : { status, bytes };
     }
-  } catch (error) {
-    if (timedOut) {
-      const phase = status === 0 ? 'no response' : `response incomplete after ${bytes} bytes`;
-      return {
-        status,
-        bytes,
-        error: `timed out after ${options.timeoutMs} ms (${phase}); raise the timeout (timeoutMs, --timeout) if the server is just slow`,
-      };
-    }
-    return {
-      status,
-      bytes,
-      error: describeError(error, first),
-      retry: isRetryableError(error) ? { afterMs: undefined } : undefined,
-    };
   } finally {
     clearTimeout(timer);
   }
-}
-
-function ignore(): void {}
-
-function tooLarge(maxBytes: number, detail: string): string {
-  return `body larger than the ${maxBytes}-byte limit (maxBytes, --max-bytes): ${detail}`;
-}
-
-/** Counts a body's bytes as they stream by; stops the stream once it passes `maxBytes`. */
-function countBody(
-  body: Dispatcher.ResponseData['body'],
-  maxBytes: number,
-): Promise<{ bytes: number; tooLarge: boolean }> {
-  return new Promise((resolve, reject) => {
-    let bytes = 0;
-    let tooLarge = false;
-    body.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes > maxBytes && !tooLarge) {
-        tooLarge = true;
-        body.destroy();
-        resolve({ bytes, tooLarge });
-      }
-    });
-    body.on('end', () => resolve({ bytes, tooLarge }));
-    body.on('error', (error) => (tooLarge ? undefined : reject(error)));
-  });
 }
 
 /** A short, human message for a network error, with its code. */

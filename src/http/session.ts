@@ -3,18 +3,38 @@
  * requests.Session or aiohttp.ClientSession. Per-host connections are capped if asked (default: one per
  * request in flight).
  */
-import { Agent } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent as UndiciAgent } from 'undici';
 import { type DownloadResult, download } from './download.ts';
 import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './options.ts';
+
+/**
+ * undici's Agent, loaded alone: a download needs only `dispatch`, and the whole of undici (fetch,
+ * WebSocket, cache, mocks) costs a pool worker about twice the start-up time. Falls back to the
+ * package's entry if its layout ever changes.
+ */
+function loadAgent(): typeof UndiciAgent {
+  const require = createRequire(import.meta.url);
+  try {
+    const Agent = require('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+    if (typeof Agent === 'function' && typeof Agent.prototype.dispatch === 'function') return Agent;
+  } catch {
+    // fall through to the public entry
+  }
+  return (require('undici') as typeof import('undici')).Agent;
+}
+
+let AgentClass: typeof UndiciAgent | undefined;
 
 export class Session implements AsyncDisposable {
   /** The options in force, defaults filled in. */
   readonly options: Readonly<ResolvedSessionOptions>;
-  #agent: Agent;
+  #agent: UndiciAgent;
 
   constructor(options: SessionOptions = {}) {
     this.options = Object.freeze(resolveSessionOptions(options));
-    this.#agent = new Agent({
+    AgentClass ??= loadAgent();
+    this.#agent = new AgentClass({
       connections: this.options.connectionsPerHost,
       pipelining: 1,
       keepAliveTimeout: this.options.keepAliveTimeoutMs,

@@ -81,6 +81,10 @@ export async function runIoJob(options: IoJobOptions): Promise<IoReport> {
   if (options.timeoutMs !== undefined) sessionOptions.timeoutMs = options.timeoutMs;
   if (options.retries !== undefined) sessionOptions.retries = options.retries;
   if (options.maxBytes !== undefined) sessionOptions.maxBytes = options.maxBytes;
+  // no more connections per host than downloads in flight: undici would otherwise open a spare one
+  // for a request sent the instant a body ends, before that connection is marked free
+  const width = options.workers ?? DEFAULT_WORKERS[options.mode];
+  if (options.mode === 'async' && width !== undefined && Number.isFinite(width)) sessionOptions.connectionsPerHost = width;
   resolveSessionOptions(sessionOptions); // fail here, not once per worker
   signal?.throwIfAborted();
 
