@@ -90,7 +90,10 @@ export function registerCompare(program: Command): void {
     .option('--out <dir>', 'where report.html and report.json go', './conc-report')
     .option('--json', 'print one JSON document on stdout, nothing else')
     .option('--redis <url>', 'also run mode distributed on this Redis')
-    .option('--queue <name>', 'mode distributed: the queue name (default conc)')
+    .option(
+      '--queue <name>',
+      'mode distributed: the queue your `conc worker`s serve (default: a worker of its own on a private queue)',
+    )
     .action(async (flags: CompareFlags) => {
       process.exitCode = await compare(flags);
     });
@@ -110,9 +113,7 @@ function parseModes(raw: string): Mode[] {
 async function compare(flags: CompareFlags): Promise<number> {
   const modes = flags.modes ?? (flags.redis ? [...LOCAL_MODES, 'distributed'] : [...LOCAL_MODES]);
   if (modes.includes('distributed') && !flags.redis) {
-    throw new UsageError(
-      'mode distributed needs a Redis: add --redis redis://127.0.0.1:6379 (and start `conc worker` there).',
-    );
+    throw new UsageError('mode distributed needs a Redis: add --redis redis://127.0.0.1:6379.');
   }
   if (flags.queue !== undefined && !flags.redis)
     throw new UsageError('--queue applies to mode distributed: add --redis URL.');

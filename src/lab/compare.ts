@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Mode } from '../executor.ts';
 import { advise, type Recommendation } from './advice.ts';
 import { type JobName, type JobReport, type JobRunner, runExperiment } from './experiment.ts';
-import { cpuRunner, ioRunner } from './jobs.ts';
+import { cpuRunner, ioRunner, warmUp } from './jobs.ts';
 import { describeMachine, type Machine } from './machine.ts';
 import type { Progress } from './progress.ts';
 import { renderHtml } from './report/html.ts';
@@ -74,6 +74,7 @@ export async function runComparison(o: ComparisonOptions): Promise<Comparison> {
             queue: o.queue,
           }));
     const progress = o.progress;
+    if (!o.runners?.[job]) await warmUp(job, { urls: o.urls });
     reports[job] = await runExperiment({
       job,
       modes: o.modes,

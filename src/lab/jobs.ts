@@ -3,24 +3,30 @@
  * (sums of squares), each run in a given mode with the comparison's settings. Loaded lazily.
  */
 
+import { randomUUID } from 'node:crypto';
 import { subscribeAuto } from '../backends/auto/channel.ts';
 import type { AutoChoice } from '../backends/auto.ts';
 import type { Mode } from '../executor.ts';
 import type { JobOutcome, JobRunner, RunContext } from './experiment.ts';
 
-export interface IoSettings {
-  latencyMs?: number | undefined;
-  repeat?: number | undefined;
-  urls?: string[] | undefined;
+export interface DistributedSettings {
   redis?: string | undefined;
+  /**
+   * The queue your `conc worker`s take jobs from. Without one, the lab starts a worker of its own in
+   * this process, on a private queue, for each distributed run — so the comparison runs anywhere.
+   */
   queue?: string | undefined;
 }
 
-export interface CpuSettings {
+export interface IoSettings extends DistributedSettings {
+  latencyMs?: number | undefined;
+  repeat?: number | undefined;
+  urls?: string[] | undefined;
+}
+
+export interface CpuSettings extends DistributedSettings {
   start?: number | undefined;
   count?: number | undefined;
-  redis?: string | undefined;
-  queue?: string | undefined;
 }
 
 /** The I/O job as a runner: the embedded sites (started per run) or the given URLs. */
@@ -28,12 +34,13 @@ export function ioRunner(settings: IoSettings): JobRunner {
   return (mode, ctx) =>
     withAutoChoice(async () => {
       const { runIoJob } = await import('../workloads/io-job.ts');
+      await using queue = await distributedQueue(mode, settings, 'io');
       const report = await runIoJob({
         mode,
         urls: settings.urls,
         repeat: settings.repeat,
         latencyMs: settings.urls ? undefined : settings.latencyMs,
-        ...distributed(mode, settings),
+        ...(mode === 'distributed' && { redis: settings.redis, queue: queue.name }),
         signal: ctx.signal,
         onProgress: (done, total) => ctx.onProgress(done, total),
       });
@@ -46,11 +53,12 @@ export function cpuRunner(settings: CpuSettings): JobRunner {
   return (mode, ctx: RunContext) =>
     withAutoChoice(async () => {
       const { runCpuJob } = await import('../workloads/cpu-job.ts');
+      await using queue = await distributedQueue(mode, settings, 'cpu');
       const report = await runCpuJob({
         mode,
         start: settings.start,
         count: settings.count,
-        ...distributed(mode, settings),
+        ...(mode === 'distributed' && { redis: settings.redis, queue: queue.name }),
         signal: ctx.signal,
         onProgress: (done: number, total: number) => ctx.onProgress(done, total),
       });
@@ -58,8 +66,26 @@ export function cpuRunner(settings: CpuSettings): JobRunner {
     });
 }
 
-function distributed(mode: Mode, s: { redis?: string | undefined; queue?: string | undefined }) {
-  return mode === 'distributed' ? { redis: s.redis, queue: s.queue } : {};
+interface QueueLease extends AsyncDisposable {
+  name: string | undefined;
+}
+
+/**
+ * The queue a distributed run uses: the user's (their workers run it), or a private one served by a
+ * worker started here for this run — async downloads for the I/O job, a thread per core for the CPU job.
+ */
+async function distributedQueue(mode: Mode, s: DistributedSettings, job: 'io' | 'cpu'): Promise<QueueLease> {
+  if (mode !== 'distributed' || s.queue !== undefined || s.redis === undefined) {
+    return { name: s.queue, [Symbol.asyncDispose]: async () => {} };
+  }
+  const { startWorker } = await import('../backends/distributed/worker.ts');
+  const name = `conc-compare-${randomUUID().slice(0, 8)}`;
+  const worker = await startWorker({
+    redis: s.redis,
+    queue: name,
+    ...(job === 'io' ? { mode: 'async', concurrency: 64 } : { mode: 'threads' }),
+  });
+  return { name, [Symbol.asyncDispose]: () => worker.close({ force: true }) };
 }
 
 /** Runs `fn`, noting what an auto executor inside it chose (its last announcement). */
@@ -75,5 +101,20 @@ async function withAutoChoice(fn: () => Promise<JobOutcome>): Promise<JobOutcome
       : outcome;
   } finally {
     stop();
+  }
+}
+
+/**
+ * Runs each job once, tiny and unmeasured, so that loading modules and compiling hot code is not
+ * billed to whichever mode runs first (sync, the baseline). Never touches the user's own URLs.
+ */
+export async function warmUp(job: 'io' | 'cpu', settings: IoSettings): Promise<void> {
+  if (job === 'io') {
+    if (settings.urls) return;
+    const { runIoJob } = await import('../workloads/io-job.ts');
+    await runIoJob({ mode: 'async', repeat: 2, latencyMs: 0 });
+  } else {
+    const { runCpuJob } = await import('../workloads/cpu-job.ts');
+    await runCpuJob({ mode: 'sync', start: 100_000, count: 3 });
   }
 }
