@@ -84,7 +84,9 @@ export async function runIoJob(options: IoJobOptions): Promise<IoReport> {
   // no more connections per host than downloads in flight: undici would otherwise open a spare one
   // for a request sent the instant a body ends, before that connection is marked free
   const width = options.workers ?? DEFAULT_WORKERS[options.mode];
-  if (options.mode === 'async' && width !== undefined && Number.isFinite(width)) sessionOptions.connectionsPerHost = width;
+  if (options.mode === 'async' && width !== undefined && Number.isFinite(width)) {
+    sessionOptions.connectionsPerHost = width;
+  }
   resolveSessionOptions(sessionOptions); // fail here, not once per worker
   signal?.throwIfAborted();
 
