@@ -11,7 +11,7 @@
  * `--sites in-process` they share this process's event loop (what `conc io` does by default).
  *
  * Options: --runs N (3) · --part job|throughput|all · --sites child|in-process ·
- *          --requests N (10000) · --concurrency N (50) · --latency MS (50)
+ *          --requests N (10000) · --concurrency N (50) · --latency MS (50) · --modes sync,threads,…
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '50' },
     latency: { type: 'string', default: '50' },
+    modes: { type: 'string', default: 'sync,threads,processes,async' },
   },
 });
 const RUNS = Number(values.runs);
@@ -134,12 +135,13 @@ async function timeConc(
 async function partJob(): Promise<void> {
   const server = await serve(LATENCY);
   const urls = articleList(server.origin, 80);
-  const modes = [
+  const all: [Parameters<typeof timeConc>[0], number][] = [
     ['sync', 1],
     ['threads', 5],
     ['processes', availableParallelism()],
     ['async', urls.length],
-  ] as const;
+  ];
+  const modes = all.filter(([mode]) => values.modes.split(',').includes(mode));
   console.log(`\n160 URLs, ${LATENCY} ms latency, sites: ${values.sites}; median of ${RUNS} runs [best]`);
   console.log(
     'ratio = wall time / floor; "w/o start-up" leaves out worker start-up (until the first result)',

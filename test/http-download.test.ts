@@ -138,6 +138,16 @@ describe('download', () => {
     expect(result.error).toMatch(/timed out after 300 ms \(response incomplete after \d+ bytes\)/);
   });
 
+  it('times out a download still queued for a connection, and the session stays usable', async () => {
+    await using session = createSession({ timeoutMs: 200, retries: 0, connectionsPerHost: 1 });
+    const results = await Promise.all([
+      session.download(`${base}/hang/1`),
+      session.download(`${base}/hang/2`),
+    ]);
+    for (const result of results) expect(result.error).toContain('timed out after 200 ms (no response)');
+    expect(await session.download(`${base}/ok`)).toMatchObject({ status: 200, bytes: 5 });
+  });
+
   it('retries 5xx until it succeeds', async () => {
     await using session = createSession({ ...fast, retries: 3 });
     const result = await session.download(`${base}/flaky/a`);

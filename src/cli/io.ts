@@ -106,14 +106,12 @@ async function runIo(args: string[], flags: IoFlags): Promise<number> {
     maxBytes: flags.maxBytes,
     redis: flags.redis,
     queue: flags.queue,
-    onProgress: (done, total, result) => {
+    onProgress: (done, _total, result) => {
       if (flags.verbose) report(result);
-      if (bar) {
-        if (done === 1) bar.start(total, 0);
-        bar.update(done);
-      }
+      bar?.update(done);
     },
   };
+  bar?.start((urls ?? ['jython', 'dice']).length * (flags.repeat ?? (urls ? 1 : 80)), 0);
   let outcome: IoReport;
   try {
     outcome = await runIoJob(options);

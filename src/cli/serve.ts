@@ -7,12 +7,7 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description("Serve the embedded demo sites (the article's two pages) on 127.0.0.1 until Ctrl-C.")
-    .option(
-      '--port <port>',
-      'port to listen on (default 0: any free port)',
-      intOption('--port', 0, 65_535),
-      0,
-    )
+    .option('--port <port>', 'port to listen on (0: any free port)', intOption('--port', 0, 65_535), 0)
     .option('--latency <ms>', 'delay before each answer', intOption('--latency', 0, 600_000), 50)
     .action(async (flags: { port: number; latency: number }) => {
       process.exitCode = await serve(flags.port, flags.latency);
