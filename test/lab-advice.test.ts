@@ -122,6 +122,16 @@ describe('advise', () => {
     expect(r.text).toContain('kept a core busy 94% of the time it could run');
   });
 
+  it('calls work I/O-bound when async clearly beat sync, even with CPU use over 50% (small jobs)', () => {
+    const io = report('io', [
+      ['sync', 0.64, 60],
+      ['async', 0.19, 47],
+    ]);
+    expect(advise(machine, { io }).io!.verdict).toBe('io-bound');
+    io.rows[0]!.cpuPercent = 95; // but a run that kept a core busy throughout computes
+    expect(advise(machine, { io }).io!.verdict).toBe('cpu-bound');
+  });
+
   it('says nothing was measured when nothing ran', () => {
     expect(advise(machine, {}).summary).toBe('Nothing was measured.');
   });

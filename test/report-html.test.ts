@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advise } from '../src/lab/advice.ts';
+import { runComparison, writeReports } from '../src/lab/compare.ts';
 import type { JobReport, ModeRow } from '../src/lab/experiment.ts';
 import type { Machine } from '../src/lab/machine.ts';
 import { chartJsSource, chartSpecs, renderHtml } from '../src/lab/report/html.ts';
@@ -201,6 +202,53 @@ describe.skipIf(!hasChromium && !process.env.CI)('report.html in headless Chromi
       expect(requests).toEqual([]);
       await mkdir('test-results', { recursive: true });
       await page.screenshot({ path: 'test-results/report.png', fullPage: true });
+    } finally {
+      await page.close();
+    }
+  });
+  it('end to end: the report `conc compare` writes renders one bar per mode that ran', async () => {
+    const out = join(dir, 'e2e');
+    const options = {
+      jobs: ['io', 'cpu'] as const,
+      modes: ['sync', 'async', 'threads', 'auto'] as const,
+      runs: 1,
+      latencyMs: 50,
+      repeat: 5,
+      start: 50_000_000,
+      count: 3,
+    };
+    const comparison = await runComparison({
+      ...options,
+      jobs: [...options.jobs],
+      modes: [...options.modes],
+    });
+    const { html, document: doc } = await writeReports(
+      comparison,
+      { ...options, jobs: [...options.jobs], modes: [...options.modes] },
+      out,
+    );
+    const page = await browser!.newPage({ viewport: { width: 1100, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(pathToFileURL(html).href);
+      const bars = (await page.evaluate(
+        `[...document.querySelectorAll('canvas')].map((c) => [c.id, Chart.getChart(c)?.getDatasetMeta(0).data.length ?? -1])`,
+      )) as [string, number][];
+      expect(bars.map(([id]) => id)).toEqual([
+        'chart-io-seconds',
+        'chart-io-speedup',
+        'chart-cpu-seconds',
+        'chart-cpu-speedup',
+      ]);
+      for (const [id, n] of bars)
+        expect(n, id).toBe(
+          (id.includes('-io-') ? doc.io : doc.cpu)!.filter((r) => r.error === undefined).length,
+        );
+      expect(await page.locator('#recommendation').textContent()).toContain(doc.recommendation.summary);
+      expect(errors).toEqual([]);
+      await mkdir('test-results', { recursive: true });
+      await page.screenshot({ path: 'test-results/report-e2e.png', fullPage: true });
     } finally {
       await page.close();
     }

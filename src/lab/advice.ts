@@ -38,8 +38,11 @@ const SIMPLICITY: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 'd
 const PARALLEL: readonly Mode[] = ['threads', 'processes', 'distributed'];
 /** Modes within this factor of the fastest count as equally fast. */
 const TIE = 1.1;
-/** Above this CPU use (% of one core) in the one-at-a-time run, the work is CPU-bound. */
+/** Above this CPU use (% of one core) in the one-at-a-time run, the work is CPU-bound… */
 const CPU_BOUND_PERCENT = 50;
+/** …unless async beat sync by this much (overlapping waits) and the CPU use stayed under this. */
+const ASYNC_WIN = 1.5;
+const CLEARLY_CPU_PERCENT = 80;
 
 export function advise(
   machine: Machine,
@@ -77,13 +80,7 @@ function adviseJob(machine: Machine, report: JobReport): JobAdvice | undefined {
   if (rows.length === 0) return undefined;
   const fastest = rows.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const serial = rows.find((r) => r.mode === 'sync') ?? rows.find((r) => r.mode === 'async');
-  const verdict: JobVerdict = serial
-    ? busyPercent(serial) >= CPU_BOUND_PERCENT
-      ? 'cpu-bound'
-      : 'io-bound'
-    : report.job === 'io'
-      ? 'io-bound'
-      : 'cpu-bound';
+  const verdict = judge(report.job, rows, serial);
   const { use, parallelHelped } =
     verdict === 'io-bound' ? { use: simplestFast(rows), parallelHelped: true } : cpuChoice(machine, rows);
   const text =
@@ -91,6 +88,19 @@ function adviseJob(machine: Machine, report: JobReport): JobAdvice | undefined {
       ? ioText(report.job, rows, use, serial)
       : cpuText(machine, report.job, rows, use, serial, parallelHelped);
   return { job: report.job, verdict, fastest: fastest.mode, use: use.mode, speedup: use.speedup, text };
+}
+
+/**
+ * I/O- or CPU-bound, from two signs: how busy the one-at-a-time run kept the CPU, and whether async beat
+ * sync — async can only win by overlapping waits, so a clear win means the work waits (the CPU figure
+ * includes fixed costs, like starting the demo sites, that weigh on small jobs).
+ */
+function judge(job: JobName, rows: ModeRow[], serial: ModeRow | undefined): JobVerdict {
+  if (!serial) return job === 'io' ? 'io-bound' : 'cpu-bound';
+  const busy = busyPercent(serial);
+  const asyncWin = rows.find((r) => r.mode === 'async')?.speedup ?? 0;
+  if (busy < CPU_BOUND_PERCENT) return 'io-bound';
+  return asyncWin >= ASYNC_WIN && busy < CLEARLY_CPU_PERCENT ? 'io-bound' : 'cpu-bound';
 }
 
 /** The simplest mode within 10% of the fastest (auto only when nothing else ran: it is a chooser). */
@@ -123,7 +133,7 @@ function ioText(job: JobName, rows: ModeRow[], use: ModeRow, serial: ModeRow | u
   const parts: string[] = [];
   parts.push(
     serial
-      ? `${what} is I/O-bound: run one at a time (${serial.mode}), it kept the CPU busy only ${pct(busyPercent(serial))} of the time — the rest was waiting.`
+      ? `${what} is I/O-bound: run one at a time (${serial.mode}), it kept the CPU busy ${busyPercent(serial) < 30 ? 'only ' : ''}${pct(busyPercent(serial))} of the time — the rest was waiting.`
       : `${what} is I/O-bound: most of its time is waiting.`,
   );
   const async = rows.find((r) => r.mode === 'async');

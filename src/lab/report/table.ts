@@ -17,7 +17,7 @@ export function renderTable(report: JobReport, options: TableOptions = {}): stri
     head,
     colAligns: ['left', 'right', 'right', 'right', ...(io ? (['right'] as const) : []), 'right'],
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    ...(options.color ? {} : { style: { head: [], border: [] } }),
+    style: options.color ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] },
   });
   for (const row of report.rows) table.push(cells(row, io));
   const title = `${TITLES[report.job]}${report.interrupted ? ' — interrupted, partial' : ''}`;
