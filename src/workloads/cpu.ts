@@ -47,28 +47,46 @@ export function sumOfSquares(n: number): bigint {
 export function sumOfSquaresRange(from: number, to: number): bigint {
   checkBound('sumOfSquaresRange(from, to)', 'from', from);
   checkBound('sumOfSquaresRange(from, to)', 'to', to);
+  if (!primed) prime();
   let total = 0n;
   const fastEnd = Math.max(from, Math.min(to, EXACT_SQUARE_LIMIT));
-  for (let lo = from; lo < fastEnd; lo += BLOCK)
-    total += exactSquaresBlock(lo, Math.min(fastEnd, lo + BLOCK));
-  for (let lo = fastEnd; lo < to; lo += BLOCK) total += splitSquaresBlock(lo, Math.min(to, lo + BLOCK));
+  for (let lo = from; lo < fastEnd; lo += BLOCK) {
+    exactSquaresBlock(lo, Math.min(fastEnd, lo + BLOCK));
+    // s0 and s1 are integers (a rounded sum of integers ≥ 2^53 is an integer); e0 and e1 are exact
+    total += BigInt(parts[0]!) + BigInt(parts[1]!) + BigInt(parts[2]!) + BigInt(parts[3]!);
+  }
+  for (let lo = fastEnd; lo < to; lo += BLOCK) {
+    splitSquaresBlock(lo, Math.min(to, lo + BLOCK));
+    total += (BigInt(parts[0]!) << 32n) + (BigInt(parts[1]!) << 17n) + BigInt(parts[2]!);
+  }
   return total;
 }
 
 /**
- * Σ i² for lo ≤ i < hi, where every i² is an exact double and hi − lo ≤ BLOCK.
- * Fast2Sum (Dekker): with u = s + x rounded, x − (u − s) is exactly the rounding error when s ≥ x.
- * (When s < x, as at a block's first steps, u rounds only if x > 2^52; then u − s is an integer
- * within 1 of x ≤ 2^53, so exact too.) Each stream adds ≤ 2^19 squares < 2^53, so s < 2^72, each error
- * is ≤ ulp(s)/2 ≤ 2^19 and e stays < 2^38: every operation on e is exact.
+ * Where a block leaves its partial sums. The hot loops touch no bigint: a bigint add there would be
+ * speculated as 64-bit by the optimizing compiler and deoptimize once the sums pass 2^63.
  */
-function exactSquaresBlock(lo: number, hi: number): bigint {
+const parts = new Float64Array(4);
+
+/**
+ * Σ i² for lo ≤ i < hi into parts[0..3] (s0, s1, e0, e1), where every i² is an exact double and
+ * hi − lo ≤ BLOCK. Fast2Sum (Dekker): with u = s + x rounded, x − (u − s) is exactly the rounding error
+ * when s ≥ x. (When s < x, as at a block's first steps, u rounds only if x > 2^52; then u − s is an
+ * integer within 1 of x ≤ 2^53, so exact too.) Each stream adds ≤ 2^19 squares < 2^53, so s < 2^72,
+ * each error is ≤ ulp(s)/2 ≤ 2^19 and e stays < 2^38: every operation on e is exact.
+ */
+function exactSquaresBlock(lo: number, hi: number): void {
   let s0 = 0;
   let e0 = 0;
   let s1 = 0;
   let e1 = 0;
   let i = lo;
-  for (; i + 1 < hi; i += 2) {
+  // an odd element first, so the loop below needs no tail (a tail after a hot loop is cold code)
+  if ((hi - lo) % 2 === 1) {
+    s0 = i * i;
+    i++;
+  }
+  for (; i < hi; i += 2) {
     const x0 = i * i;
     const u0 = s0 + x0;
     e0 += x0 - (u0 - s0);
@@ -79,21 +97,18 @@ function exactSquaresBlock(lo: number, hi: number): bigint {
     e1 += x1 - (u1 - s1);
     s1 = u1;
   }
-  if (i < hi) {
-    const x0 = i * i;
-    const u0 = s0 + x0;
-    e0 += x0 - (u0 - s0);
-    s0 = u0;
-  }
-  // s0 and s1 are integers (rounded sums of integers ≥ 2^53 stay integers); e0, e1 are exact integers
-  return BigInt(s0) + BigInt(s1) + BigInt(e0 + e1);
+  parts[0] = s0;
+  parts[1] = s1;
+  parts[2] = e0;
+  parts[3] = e1;
 }
 
 /**
- * Σ i² for lo ≤ i < hi < 2^32, hi − lo ≤ BLOCK, where i² may exceed 2^53.
- * i = a·2^16 + b gives i² = a²·2^32 + a·b·2^17 + b²; each part < 2^32, so ≤ 2^20 of them sum < 2^52.
+ * Σ i² for lo ≤ i < hi < 2^32 into parts[0..2] (Σa², Σa·b, Σb²), hi − lo ≤ BLOCK, where i² may
+ * exceed 2^53: i = a·2^16 + b gives i² = a²·2^32 + a·b·2^17 + b²; each part < 2^32, so ≤ 2^20 of them
+ * sum < 2^52.
  */
-function splitSquaresBlock(lo: number, hi: number): bigint {
+function splitSquaresBlock(lo: number, hi: number): void {
   let aa = 0;
   let ab = 0;
   let bb = 0;
@@ -104,7 +119,24 @@ function splitSquaresBlock(lo: number, hi: number): bigint {
     ab += a * b;
     bb += b * b;
   }
-  return (BigInt(aa) << 32n) + (BigInt(ab) << 17n) + BigInt(bb);
+  parts[0] = aa;
+  parts[1] = ab;
+  parts[2] = bb;
+}
+
+let primed = false;
+
+/**
+ * Runs both loops a few times on tiny ranges of large numbers (≈ 0.1 ms), so the compiler's type
+ * feedback is general from the start. Cold, the first block's small i make i * i look like a 32-bit
+ * multiply and the optimized loop is thrown away (deoptimized) and rebuilt mid-sum.
+ */
+function prime(): void {
+  primed = true;
+  for (let k = 0; k < 12; k++) {
+    exactSquaresBlock(EXACT_SQUARE_LIMIT - 10 + (k & 1), EXACT_SQUARE_LIMIT);
+    splitSquaresBlock(MAX_N - 10 + (k & 1), MAX_N);
+  }
 }
 
 function checkBound(call: string, name: string, value: number): void {
