@@ -114,7 +114,9 @@ async function download(
     mode: options.mode,
     workers: options.workers ?? DEFAULT_WORKERS[options.mode],
     initializer: tasks.initSession,
-    initArgs: [sessionOptions, holder],
+    // the holder matters where the session lives in this thread; remote workers key their executors by
+    // initializer arguments, so a distributed job names none and reuses the worker's session
+    initArgs: options.mode === 'distributed' ? [sessionOptions] : [sessionOptions, holder],
     ...(options.redis !== undefined && { redis: options.redis }),
     ...(options.queue !== undefined && { queue: options.queue }),
   });
