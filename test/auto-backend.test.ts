@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../src/backends/auto/classifier.ts';
-import { AbortError, createExecutor, TaskError } from '../src/index.ts';
+import { AbortError, createExecutor, TaskError, TaskTimeoutError } from '../src/index.ts';
 import { tasks } from './fixtures/profile-tasks.ts';
 
 describe('classify', () => {
@@ -123,6 +123,27 @@ describe("mode 'auto'", () => {
     await ex.close({ cancel: true });
     const outcomes = await Promise.allSettled(pending);
     expect(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof AbortError)).toBe(true);
+  });
+
+  it('passes chunks and per-task timeouts on to the backend it chose', async () => {
+    const ex = createExecutor({ mode: 'auto', workers: 2 });
+    try {
+      const sums = await ex.map(tasks.spin, [20, 20, 20, 20, 20, 20], { chunkSize: 2 });
+      expect(sums).toHaveLength(6);
+      expect(ex.stats().chosen).toBe('threads');
+      await expect(ex.run(tasks.spin, [2_000], { timeoutMs: 100 })).rejects.toBeInstanceOf(TaskTimeoutError);
+    } finally {
+      await ex.close();
+    }
+    const io = createExecutor({ mode: 'auto' });
+    try {
+      expect(await io.map(tasks.wait, [30, 30, 30, 30, 30, 30], { chunkSize: 3 })).toEqual([
+        30, 30, 30, 30, 30, 30,
+      ]);
+      await expect(io.run(tasks.wait, [5_000], { timeoutMs: 50 })).rejects.toBeInstanceOf(TaskTimeoutError);
+    } finally {
+      await io.close({ cancel: true });
+    }
   });
 
   it('runs a lone task without a verdict and reports what it measured at close', async () => {
