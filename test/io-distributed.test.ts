@@ -69,4 +69,19 @@ describe.skipIf(!available && !process.env.CI)('runIoJob in mode distributed', (
       await worker.close({ force: true });
     }
   });
+
+  it('fails each URL clearly, instead of waiting forever, when no worker listens', async () => {
+    await using sites = await startSites({ latencyMs: 0 });
+    const queue = `conc-io-nobody-${randomUUID().slice(0, 8)}`;
+    const report = await runIoJob({
+      mode: 'distributed',
+      redis: REDIS,
+      queue,
+      urls: [sites.pages.dice],
+      timeoutMs: 200,
+      retries: 0,
+    });
+    expect(report).toMatchObject({ count: 1, ok: 0, failed: 1 });
+    expect(report.results[0]!.error).toContain(`no conc worker listens on queue "${queue}"`);
+  });
 });

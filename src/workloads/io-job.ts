@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidOptionsError } from '../errors.ts';
 import { createExecutor, type Mode } from '../executor.ts';
 import type { DownloadResult } from '../http/download.ts';
-import { resolveSessionOptions, type SessionOptions } from '../http/options.ts';
+import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from '../http/options.ts';
 import { type Sites, startSites } from '../lab/sites.ts';
 import { show } from '../tasks.ts';
 import { releaseSession, tasks } from './io.ts';
@@ -87,14 +87,14 @@ export async function runIoJob(options: IoJobOptions): Promise<IoReport> {
   if (options.mode === 'async' && width !== undefined && Number.isFinite(width)) {
     sessionOptions.connectionsPerHost = width;
   }
-  resolveSessionOptions(sessionOptions); // fail here, not once per worker
+  const resolved = resolveSessionOptions(sessionOptions); // fail here, not once per worker
   signal?.throwIfAborted();
 
   let sites: Sites | undefined;
   try {
     if (!urls) sites = await startSites({ latencyMs: options.latencyMs });
     const list = sites ? sites.articleUrls(repeat) : repeatList(urls!, repeat);
-    return await download(options, list, sessionOptions, signal, onProgress);
+    return await download(options, list, sessionOptions, longestUrlMs(resolved), signal, onProgress);
   } finally {
     await sites?.close();
   }
@@ -104,6 +104,7 @@ async function download(
   options: IoJobOptions,
   list: string[],
   sessionOptions: SessionOptions,
+  boundMs: number,
   signal: AbortSignal | undefined,
   onProgress: IoJobOptions['onProgress'],
 ): Promise<IoReport> {
@@ -117,6 +118,9 @@ async function download(
     // the holder matters where the session lives in this thread; remote workers key their executors by
     // initializer arguments, so a distributed job names none and reuses the worker's session
     initArgs: options.mode === 'distributed' ? [sessionOptions] : [sessionOptions, holder],
+    // a download bounds itself, but a remote one may never start (no worker) or never report (worker
+    // lost): the distributed backend needs a task timeout to say so instead of waiting forever
+    ...(options.mode === 'distributed' && { taskTimeoutMs: boundMs }),
     ...(options.redis !== undefined && { redis: options.redis }),
     ...(options.queue !== undefined && { queue: options.queue }),
   });
@@ -151,6 +155,11 @@ async function download(
     seconds,
     results,
   };
+}
+
+/** The longest one URL can take: every attempt timing out, every retry waiting the most, plus a margin. */
+function longestUrlMs(o: ResolvedSessionOptions): number {
+  return o.timeoutMs * (o.retries + 1) + o.maxRetryDelayMs * o.retries + 5_000;
 }
 
 /** A URL whose task did not return a result (its worker died, the initializer failed…). */
