@@ -119,7 +119,7 @@ describe('AdaptiveLimiter', () => {
       });
       expect(best / run.ms).toBeGreaterThanOrEqual(0.9);
       // it does not sit far above the capacity (latency would climb for nothing), nor below it
-      expect(run.limiter!.limit).toBeLessThanOrEqual(capacity * 2);
+      expect(run.limiter!.limit).toBeLessThanOrEqual(capacity * 2.5); // ×1.5 cruise, ×2.25 in a probe round
       expect(run.limiter!.limit).toBeGreaterThanOrEqual(capacity * 0.8);
     });
   }

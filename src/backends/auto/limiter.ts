@@ -7,8 +7,9 @@
  *   capacity estimate = best recent rate × least recent latency   (Little's law: in flight = rate × latency)
  *
  *   startup: double the limit each round while the rate still grows ≥ 25%; two rounds without → cruise
- *   cruise:  a cycle of 8 rounds — limit = estimate × 1.5 (probe: is there more?), × 0.75 (drain: what is
- *            the latency without a queue?), then × 1.25 for six rounds (a little queue keeps it busy)
+ *   cruise:  a cycle of 16 rounds at limit = estimate × 1.5 (a queue keeps the server busy through the
+ *            estimate's noise), with one round × 2.25 (probe: is there more?) and one × 1 (drain: what is
+ *            the latency without a queue?)
  *   a task failed: limit × 0.7, at most once per round, and the rate history is forgotten
  *
  * Both filters look back over the last 10 rounds only, so the estimate follows a service (or a machine)
@@ -25,7 +26,7 @@ export interface LimiterOptions {
   min?: number;
   /** Never above this. Default 1000. */
   max?: number;
-  /** In flight above the capacity estimate, as a factor. Default 1.25. */
+  /** In flight above the capacity estimate, as a factor. Default 1.5: a queue costs only latency, too few in flight cost throughput. */
   gain?: number;
 }
 
@@ -39,8 +40,8 @@ export interface LimitChange {
 
 /** Rounds of history (rates, least latencies) the capacity estimate looks back over. */
 const HISTORY_ROUNDS = 16;
-/** The cruise cycle's gains over the estimate: probe up, drain, then hold with a little queue. */
-const CYCLE = [1.5, 1, 1, 1, 1, 1, 1, 1, 0.75, 1, 1, 1, 1, 1, 1, 1] as const;
+/** The cruise cycle, as factors of the cruise limit: hold, one probe up, one drain to the estimate itself. */
+const CYCLE = [1.5, 1, 1, 1, 1, 1, 1, 1, 2 / 3, 1, 1, 1, 1, 1, 1, 1] as const;
 /** Startup ends after this many rounds whose rate did not grow by STARTUP_GROWTH. */
 const STARTUP_PLATEAU = 2;
 const STARTUP_GROWTH = 1.25;
@@ -71,7 +72,7 @@ export class AdaptiveLimiter {
     this.#min = options.min ?? 1;
     this.#max = options.max ?? 1000;
     this.#limit = clamp(options.initial ?? 10, this.#min, this.#max);
-    this.#gain = options.gain ?? 1.25;
+    this.#gain = options.gain ?? 1.5;
     this.#now = now;
   }
 
