@@ -125,6 +125,7 @@ async function download(
     ...(options.queue !== undefined && { queue: options.queue }),
   });
   let finished = false;
+  let seconds = 0;
   try {
     for await (const outcome of ex.imap(tasks.downloadSite, list, { settle: true, signal })) {
       const url = list[results.length]!;
@@ -134,10 +135,14 @@ async function download(
     }
     finished = true;
   } finally {
-    await ex.close({ cancel: !finished });
-    await releaseSession(holder, !finished); // sync/async: this thread's session; pools: their workers exited
+    try {
+      await ex.close({ cancel: !finished }); // pools: workers exit (timed, as the article's pool shutdown)
+      seconds = (performance.now() - started) / 1000;
+    } finally {
+      // sync/async: this thread's session. Closing idle keep-alive sockets is cleanup, not download time.
+      await releaseSession(holder, !finished);
+    }
   }
-  const seconds = (performance.now() - started) / 1000;
   let ok = 0;
   let bytes = 0;
   for (const r of results) {
