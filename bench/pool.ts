@@ -3,6 +3,7 @@
  * process pools side by side with piscina and tinypool, in one run. Prints ratios; run `npm run build` first.
  *
  *   npx tsx bench/pool.ts [--tasks 100000] [--rounds 3]
+ * Peers get `execArgv: []` so their workers do not load the tsx loader this script runs under (conc drops it itself).
  */
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -47,7 +48,7 @@ function piscinaRunner(): Runner {
   return {
     name: 'piscina (threads)',
     async start() {
-      pool = new Piscina({ filename: echoUrl, minThreads: 2, maxThreads: 2 });
+      pool = new Piscina({ filename: echoUrl, minThreads: 2, maxThreads: 2, execArgv: [] });
       await Promise.all([pool.run(1), pool.run(2)]);
     },
     runAll: () => Promise.all(items.map((i) => pool.run(i) as Promise<number>)),
@@ -60,7 +61,7 @@ function tinypoolRunner(runtime: 'worker_threads' | 'child_process'): Runner {
   return {
     name: `tinypool (${runtime === 'worker_threads' ? 'threads' : 'child_process'})`,
     async start() {
-      pool = new Tinypool({ filename: echoUrl, minThreads: 2, maxThreads: 2, runtime });
+      pool = new Tinypool({ filename: echoUrl, minThreads: 2, maxThreads: 2, runtime, execArgv: [] });
       await Promise.all([pool.run(1), pool.run(2)]);
     },
     runAll: () => Promise.all(items.map((i) => pool.run(i) as Promise<number>)),
@@ -130,7 +131,7 @@ const startRows: [string, number][] = [
   [
     'piscina',
     await startup(async () => {
-      const pool = new Piscina({ filename: echoUrl, minThreads: 2, maxThreads: 2 });
+      const pool = new Piscina({ filename: echoUrl, minThreads: 2, maxThreads: 2, execArgv: [] });
       await Promise.all([pool.run(1), pool.run(2)]);
       return () => pool.destroy();
     }),
@@ -138,7 +139,7 @@ const startRows: [string, number][] = [
   [
     'tinypool',
     await startup(async () => {
-      const pool = new Tinypool({ filename: echoUrl, minThreads: 2, maxThreads: 2 });
+      const pool = new Tinypool({ filename: echoUrl, minThreads: 2, maxThreads: 2, execArgv: [] });
       await Promise.all([pool.run(1), pool.run(2)]);
       return () => pool.destroy();
     }),
