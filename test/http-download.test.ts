@@ -41,6 +41,9 @@ function route(path: string, res: ServerResponse): void {
       if (hit === 1) res.writeHead(429, { 'retry-after': '1' }).end();
       else res.end('thanks for waiting');
       return;
+    case 'busy-20':
+      res.writeHead(429, { 'retry-after': '20' }).end();
+      return;
     case 'busy-long':
       res.writeHead(429, { 'retry-after': '3600' }).end();
       return;
@@ -177,6 +180,16 @@ describe('download', () => {
     const result = await session.download(`${base}/busy-long`);
     expect(result).toMatchObject({ status: 429, attempts: 1 });
     expect(result.error).toContain('retry after 3600 s, longer than the 1000 ms limit');
+  });
+
+  it('ends a wait between retries when the session closes', async () => {
+    const session = createSession({ ...fast, retries: 2 });
+    const pending = session.download(`${base}/busy-20`); // asks for 20 s
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await session.close();
+    const result = await pending;
+    expect(result).toMatchObject({ status: 429, attempts: 1 });
+    expect(result.error).toContain('the session was closed before the retry');
   });
 
   it('stops a body larger than maxBytes, declared or streamed', async () => {

@@ -37,7 +37,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
  * Downloads `url` with `dispatcher` (an undici Agent), following redirects and retrying transient
- * failures. Resolves to a result whatever happens to the URL.
+ * failures. Resolves to a result whatever happens to the URL. `closed` ends a wait between retries.
  *
  * @example
  * const result = await download(new Agent(), 'http://127.0.0.1:8080/dice', resolveSessionOptions());
@@ -47,6 +47,7 @@ export async function download(
   dispatcher: Dispatcher,
   url: string,
   options: ResolvedDownloadOptions,
+  closed?: AbortSignal,
 ): Promise<DownloadResult> {
   const started = performance.now();
   const checked = checkUrl(url);
@@ -59,11 +60,14 @@ export async function download(
     if (outcome.retry) {
       const waitMs =
         outcome.retry.afterMs ?? backoffMs(attempts, options.retryBaseMs, options.maxRetryDelayMs);
-      if (attempts <= options.retries && waitMs <= options.maxRetryDelayMs) {
-        await sleep(waitMs);
-        continue;
-      }
-      if (attempts <= options.retries) {
+      if (attempts <= options.retries && waitMs <= options.maxRetryDelayMs && !closed?.aborted) {
+        // a closed session ends the wait at once: nothing is left to retry with
+        const waited = await sleep(waitMs, true, { signal: closed }).catch(() => false);
+        if (waited) continue;
+        error += '; the session was closed before the retry';
+      } else if (closed?.aborted) {
+        error += '; the session was closed before the retry';
+      } else if (attempts <= options.retries) {
         error += `; the server asked to retry after ${Math.ceil(waitMs / 1000)} s, longer than the ${options.maxRetryDelayMs} ms limit (maxRetryDelayMs)`;
       } else if (attempts > 1) {
         error += ` (after ${attempts} attempts)`;

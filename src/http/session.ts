@@ -30,6 +30,7 @@ export class Session implements AsyncDisposable {
   /** The options in force, defaults filled in. */
   readonly options: Readonly<ResolvedSessionOptions>;
   #agent: UndiciAgent;
+  #closed = new AbortController();
 
   constructor(options: SessionOptions = {}) {
     this.options = Object.freeze(resolveSessionOptions(options));
@@ -46,16 +47,18 @@ export class Session implements AsyncDisposable {
 
   /** Downloads one URL (see {@link download}); never rejects for a per-URL failure. */
   download(url: string): Promise<DownloadResult> {
-    return download(this.#agent, url, this.options);
+    return download(this.#agent, url, this.options, this.#closed.signal);
   }
 
-  /** Waits for downloads in flight, then closes every connection. */
+  /** Waits for requests in flight (a download waiting to retry ends now), then closes every connection. */
   close(): Promise<void> {
+    this.#closed.abort();
     return this.#agent.close();
   }
 
   /** Closes every connection now; downloads in flight end with an error result. */
   destroy(): Promise<void> {
+    this.#closed.abort();
     return this.#agent.destroy();
   }
 
