@@ -34,17 +34,27 @@ export function ioRunner(settings: IoSettings): JobRunner {
   return (mode, ctx) =>
     withAutoChoice(async () => {
       const { runIoJob } = await import('../workloads/io-job.ts');
-      await using queue = await distributedQueue(mode, settings, 'io');
-      const report = await runIoJob({
-        mode,
-        urls: settings.urls,
-        repeat: settings.repeat,
-        latencyMs: settings.urls ? undefined : settings.latencyMs,
-        ...(mode === 'distributed' && { redis: settings.redis, queue: queue.name }),
-        signal: ctx.signal,
-        onProgress: (done, total) => ctx.onProgress(done, total),
-      });
-      return { seconds: report.seconds, workers: report.workers, count: report.count, failed: report.failed };
+      // try/finally, not `await using`: tsc (5.9) then leaves the `.ts` of dynamic imports unrewritten
+      const queue = await distributedQueue(mode, settings, 'io');
+      try {
+        const report = await runIoJob({
+          mode,
+          urls: settings.urls,
+          repeat: settings.repeat,
+          latencyMs: settings.urls ? undefined : settings.latencyMs,
+          ...(mode === 'distributed' && { redis: settings.redis, queue: queue.name }),
+          signal: ctx.signal,
+          onProgress: (done, total) => ctx.onProgress(done, total),
+        });
+        return {
+          seconds: report.seconds,
+          workers: report.workers,
+          count: report.count,
+          failed: report.failed,
+        };
+      } finally {
+        await queue.release();
+      }
     });
 }
 
@@ -53,21 +63,26 @@ export function cpuRunner(settings: CpuSettings): JobRunner {
   return (mode, ctx: RunContext) =>
     withAutoChoice(async () => {
       const { runCpuJob } = await import('../workloads/cpu-job.ts');
-      await using queue = await distributedQueue(mode, settings, 'cpu');
-      const report = await runCpuJob({
-        mode,
-        start: settings.start,
-        count: settings.count,
-        ...(mode === 'distributed' && { redis: settings.redis, queue: queue.name }),
-        signal: ctx.signal,
-        onProgress: (done: number, total: number) => ctx.onProgress(done, total),
-      });
-      return { seconds: report.seconds, workers: report.workers, count: report.results.length, failed: 0 };
+      const queue = await distributedQueue(mode, settings, 'cpu');
+      try {
+        const report = await runCpuJob({
+          mode,
+          start: settings.start,
+          count: settings.count,
+          ...(mode === 'distributed' && { redis: settings.redis, queue: queue.name }),
+          signal: ctx.signal,
+          onProgress: (done: number, total: number) => ctx.onProgress(done, total),
+        });
+        return { seconds: report.seconds, workers: report.workers, count: report.results.length, failed: 0 };
+      } finally {
+        await queue.release();
+      }
     });
 }
 
-interface QueueLease extends AsyncDisposable {
+interface QueueLease {
   name: string | undefined;
+  release(): Promise<void>;
 }
 
 /**
@@ -76,7 +91,7 @@ interface QueueLease extends AsyncDisposable {
  */
 async function distributedQueue(mode: Mode, s: DistributedSettings, job: 'io' | 'cpu'): Promise<QueueLease> {
   if (mode !== 'distributed' || s.queue !== undefined || s.redis === undefined) {
-    return { name: s.queue, [Symbol.asyncDispose]: async () => {} };
+    return { name: s.queue, release: async () => {} };
   }
   const { startWorker } = await import('../backends/distributed/worker.ts');
   const name = `conc-compare-${randomUUID().slice(0, 8)}`;
@@ -85,7 +100,7 @@ async function distributedQueue(mode: Mode, s: DistributedSettings, job: 'io' | 
     queue: name,
     ...(job === 'io' ? { mode: 'async', concurrency: 64 } : { mode: 'threads' }),
   });
-  return { name, [Symbol.asyncDispose]: () => worker.close({ force: true }) };
+  return { name, release: () => worker.close({ force: true }) };
 }
 
 /** Runs `fn`, noting what an auto executor inside it chose (its last announcement). */
