@@ -32,3 +32,29 @@ export function subscribeAuto(listener: (event: AutoEvent) => void): () => void 
     autoChannel.unsubscribe(handler);
   };
 }
+
+/** What auto chose, in one line for a terminal: `auto chose threads (CPU-bound: …), width 2`. */
+export function describeAutoChoice(choice: AutoChoice): string {
+  if (choice.chosen === undefined) {
+    return `auto ran every task while still measuring (too few to decide)${choice.reason ? `; ${choice.reason}` : ''}`;
+  }
+  const width = choice.chosen === 'threads' ? `${choice.width} threads` : `width ${choice.width} at the end`;
+  return `auto chose ${choice.chosen}, ${width} — ${choice.reason ?? choice.verdict}`;
+}
+
+/**
+ * Watches the auto executors that run until `stop()`; `last()` is the latest announcement (the final
+ * width once the executor closed). For commands that run a job without holding its executor.
+ *
+ * @example
+ * const auto = watchAuto();
+ * try { await runCpuJob({ mode: 'auto' }); } finally { auto.stop(); }
+ * const choice = auto.last(); if (choice) console.log(describeAutoChoice(choice));
+ */
+export function watchAuto(): { last(): AutoEvent | undefined; stop(): void } {
+  let last: AutoEvent | undefined;
+  const stop = subscribeAuto((event) => {
+    last = event;
+  });
+  return { last: () => last, stop };
+}
