@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSites } from '../src/lab/sites.ts';
 
 const BIN = new URL('../src/cli/bin.ts', import.meta.url).pathname;
 
@@ -71,6 +72,12 @@ describe('conc compare: bad input is a usage error (exit 2) with a clear message
     expect(r.stdout).toBe('');
   });
 
+  it('rejects a bad URL of your own', async () => {
+    const r = await conc(['compare', '--job', 'io', 'ftp://example.org/x', '--out', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/argument 1: unsupported scheme "ftp:"/);
+  });
+
   it('asks for --redis when mode distributed is listed', async () => {
     const r = await conc(['compare', '--modes', 'sync,distributed', '--out', dir]);
     expect(r.code).toBe(2);
@@ -129,6 +136,34 @@ describe('conc compare: a small real comparison', () => {
     expect(r.stdout).toMatch(/Recommendation: /);
     expect(r.stdout).toContain(`Report: ${join(out, 'report.html')}`);
     expect(r.stderr).toMatch(/cpu · threads: \d+\.\d\d s/); // not a TTY: one line per run
+  });
+
+  it('compares on your own URLs (arguments), without a floor', async () => {
+    const sites = await startSites({ latencyMs: 20 });
+    try {
+      const out = join(dir, 'own');
+      const r = await conc([
+        'compare',
+        sites.pages.jython,
+        sites.pages.dice,
+        '--job',
+        'io',
+        '--modes',
+        'sync,async',
+        '--repeat',
+        '3',
+        '--out',
+        out,
+        '--json',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.io.map((row: { count: number }) => row.count)).toEqual([6, 6]);
+      expect(doc.io[0].floorSeconds).toBeNull();
+      expect(sites.stats().requests).toBeGreaterThanOrEqual(12);
+    } finally {
+      await sites.close();
+    }
   });
 
   it('Ctrl-C stops cleanly: prints what was measured, writes the report, exits 130', async () => {

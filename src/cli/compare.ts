@@ -4,9 +4,11 @@
  * its workers and servers, and what was measured so far is printed and written.
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Mode } from '../executor.ts';
+import { checkUrl, parseUrlList } from '../http/url.ts';
 import {
   type Comparison,
   type ComparisonOptions,
@@ -36,6 +38,7 @@ const LOCAL_MODES: readonly Mode[] = ['sync', 'async', 'threads', 'processes', '
 const INTERRUPTED = 130;
 
 interface CompareFlags {
+  urlsFile?: string;
   job: 'io' | 'cpu' | 'both';
   modes?: Mode[];
   runs: number;
@@ -55,6 +58,8 @@ export function registerCompare(program: Command): void {
     .description(
       'Run the I/O job and the CPU job in every mode, compare, recommend; writes report.html and report.json.',
     )
+    .argument('[urls...]', 'I/O job: your URLs instead of the embedded demo sites')
+    .option('--urls-file <file>', 'I/O job: read your URLs from a file (one a line, # comments)')
     .option(
       '--job <job>',
       'which job: io | cpu | both',
@@ -74,7 +79,7 @@ export function registerCompare(program: Command): void {
     )
     .option(
       '--repeat <n>',
-      "I/O job: repeat the article's two pages n times (default 80: 160 downloads)",
+      "I/O job: repeat the list n times (default: 80 for the demo sites' two pages, 1 for your URLs)",
       intOption('--repeat', 1),
     )
     .option(
@@ -94,8 +99,8 @@ export function registerCompare(program: Command): void {
       '--queue <name>',
       'mode distributed: the queue your `conc worker`s serve (default: a worker of its own on a private queue)',
     )
-    .action(async (flags: CompareFlags) => {
-      process.exitCode = await compare(flags);
+    .action(async (urls: string[], flags: CompareFlags) => {
+      process.exitCode = await compare(urls, flags);
     });
 }
 
@@ -110,7 +115,13 @@ function parseModes(raw: string): Mode[] {
   return [...new Set(modes)];
 }
 
-async function compare(flags: CompareFlags): Promise<number> {
+async function compare(args: string[], flags: CompareFlags): Promise<number> {
+  const urls = await ownUrls(args, flags.urlsFile);
+  if (urls && flags.latency !== undefined) {
+    throw new UsageError(
+      '--latency applies to the embedded demo sites only; drop it, or drop the URLs to use the demo sites.',
+    );
+  }
   const modes = flags.modes ?? (flags.redis ? [...LOCAL_MODES, 'distributed'] : [...LOCAL_MODES]);
   if (modes.includes('distributed') && !flags.redis) {
     throw new UsageError('mode distributed needs a Redis: add --redis redis://127.0.0.1:6379.');
@@ -136,6 +147,7 @@ async function compare(flags: CompareFlags): Promise<number> {
     runs: flags.runs,
     latencyMs: flags.latency,
     repeat: flags.repeat,
+    urls,
     start: flags.start,
     count: flags.count,
     redis: flags.redis,
@@ -187,6 +199,33 @@ function printHuman(c: Comparison, htmlPath: string | undefined): void {
   for (const note of r.notes) out.push(`  Note: ${note}`);
   if (htmlPath) out.push('', `Report: ${htmlPath}`);
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** The user's URLs (arguments, then the file), or undefined for the demo sites. Any bad one is a usage error. */
+async function ownUrls(args: string[], file: string | undefined): Promise<string[] | undefined> {
+  const urls: string[] = [];
+  for (const [i, arg] of args.entries()) {
+    const checked = checkUrl(arg);
+    if (!checked.ok) throw new UsageError(`argument ${i + 1}: ${checked.error}`);
+    urls.push(arg);
+  }
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(
+        `--urls-file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}. Give a text file with one URL a line.`,
+      );
+    }
+    const list = parseUrlList(text);
+    const bad = list.bad[0];
+    if (bad) throw new UsageError(`--urls-file ${file} line ${bad.line}: ${bad.error}`);
+    if (list.urls.length === 0)
+      throw new UsageError(`--urls-file ${file} lists no URLs. Add one URL a line.`);
+    urls.push(...list.urls);
+  }
+  return args.length > 0 || file !== undefined ? urls : undefined;
 }
 
 /** Fails early, as a usage error, when the report cannot be written where asked. */

@@ -62,7 +62,7 @@ export async function runComparison(o: ComparisonOptions): Promise<Comparison> {
       (job === 'io'
         ? ioRunner({
             latencyMs,
-            repeat: o.repeat ?? DEFAULT_REPEAT,
+            repeat: o.repeat ?? (o.urls ? 1 : DEFAULT_REPEAT),
             urls: o.urls,
             redis: o.redis,
             queue: o.queue,
