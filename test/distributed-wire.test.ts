@@ -41,6 +41,30 @@ describe('distributed wire format', () => {
     expect(() => encode(() => 1)).toThrow();
   });
 
+  it('takes a JSON shortcut only where JSON round-trips exactly', () => {
+    for (const value of [1, 'a', true, null, [1, [2, 'x']], { a: 1, b: [null] }]) {
+      expect(encode(value).startsWith('j')).toBe(true);
+      expect(decode(encode(value))).toEqual(value);
+    }
+    const special = [
+      -0,
+      Number.NaN,
+      [1, undefined],
+      { a: undefined },
+      [1, 2n],
+      new Date(0),
+      Object.create(null),
+      [, 1],
+      { m: new Map() },
+    ];
+    for (const value of special) {
+      expect(encode(value).startsWith('j')).toBe(false);
+      expect(decode(encode(value))).toEqual(value);
+    }
+    expect(Object.is(decode(encode(-0)), -0)).toBe(true);
+    expect(1 in (decode(encode([1, undefined])) as unknown[])).toBe(true);
+  });
+
   it('names a module by a machine-independent id: conc built-ins, else the file name', () => {
     expect(moduleId(builtinUrl('conc/cpu')!)).toBe('conc/cpu');
     expect(moduleId(builtinUrl('conc/io')!.replace(/\.ts$/, '.js'))).toBe('conc/io');

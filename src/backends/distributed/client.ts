@@ -100,6 +100,8 @@ export class DistributedBackend implements Backend {
   #flushScheduled = false;
   #running = 0;
   #workers = 0;
+  /** Jobs added again after Redis lost them. */
+  #readded = 0;
   #downSince: number | undefined;
   #lookAll = false;
   #watching = false;
@@ -178,7 +180,7 @@ export class DistributedBackend implements Backend {
   }
 
   info(): Record<string, unknown> {
-    return { redis: redact(this.#url), queue: this.#queueName };
+    return { redis: redact(this.#url), queue: this.#queueName, readded: this.#readded };
   }
 
   async close(cancel: boolean): Promise<void> {
@@ -309,9 +311,15 @@ export class DistributedBackend implements Backend {
   // ── adding ──────────────────────────────────────────────────────────────────────────────────────
 
   #scheduleFlush(): void {
+    if (this.#toAdd.length >= ADD_CHUNK) {
+      this.#flush();
+      return;
+    }
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    queueMicrotask(() => {
+    // setImmediate, not a microtask: results arrive in bursts and each frees a map slot one microtask
+    // apart; waiting for the burst to end turns many one-job adds into one addBulk.
+    setImmediate(() => {
       this.#flushScheduled = false;
       this.#flush();
     });
@@ -324,19 +332,22 @@ export class DistributedBackend implements Backend {
     const batch = this.#toAdd.splice(0).filter((entry) => !entry.job.settled && entry.state === 'new');
     for (let i = 0; i < batch.length; i += ADD_CHUNK) {
       const chunk = batch.slice(i, i + ADD_CHUNK);
-      const added = link.queue.addBulk(
-        chunk.map((entry) => {
-          const { name, data } = entry;
-          const opts = {
-            jobId: entry.id,
-            attempts: entry.job.retriesLeft + 1,
-            backoff: BACKOFF,
-            removeOnComplete: KEEP,
-            removeOnFail: KEEP,
-          };
-          return { name, data, opts };
-        }),
-      );
+      const jobs = chunk.map((entry) => ({
+        name: entry.name,
+        data: entry.data,
+        opts: {
+          jobId: entry.id,
+          attempts: entry.job.retriesLeft + 1,
+          backoff: BACKOFF,
+          removeOnComplete: KEEP,
+          removeOnFail: KEEP,
+        },
+      }));
+      // One job: a plain add (an addBulk builds an ioredis pipeline, which costs more than the job).
+      const one = jobs.length === 1 ? jobs[0]! : undefined;
+      const added: Promise<unknown> = one
+        ? link.queue.add(one.name, one.data, one.opts)
+        : link.queue.addBulk(jobs);
       const adding = added.then(
         () => {
           const now = Date.now();
@@ -535,6 +546,7 @@ export class DistributedBackend implements Backend {
         return;
       }
       this.#inactive(entry); // Redis restarted without its data: run it again
+      this.#readded++;
       entry.state = 'new';
       this.#toAdd.push(entry);
       this.#scheduleFlush();

@@ -242,7 +242,10 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
       const all = [...executors.values()].map((e) => e.ex);
       closing = (async () => {
         if (force) for (const ex of all) void ex.close({ cancel: true });
-        await worker.close(force);
+        // A forced close does not wait for Redis either: if it is gone, drop the connections.
+        if (!force) await worker.close();
+        else if (!(await settlesWithin(worker.close(true), 5_000)))
+          await settlesWithin(worker.disconnect(), 1_000);
         await Promise.all(all.map((ex) => ex.close({ cancel: force })));
         subscriber?.disconnect();
       })();
@@ -276,6 +279,22 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
       );
     }
   }
+}
+
+/** Waits for `promise` at most `ms`; true when it settled in time. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const done = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return done;
 }
 
 /** A retryable failure already in conc's format. */
