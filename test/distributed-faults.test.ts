@@ -13,7 +13,6 @@ import { type DistributedWorker, startWorker } from '../src/backends/distributed
 import {
   ConcError,
   createExecutor,
-  type Executor,
   TaskError,
   TaskNotFoundError,
   TaskTimeoutError,

@@ -54,7 +54,7 @@ describe('distributed wire format', () => {
       [1, 2n],
       new Date(0),
       Object.create(null),
-      [, 1],
+      new Array(2).fill(1, 1), // a hole at 0
       { m: new Map() },
     ];
     for (const value of special) {
