@@ -78,6 +78,15 @@ describe('conc compare: bad input is a usage error (exit 2) with a clear message
     expect(r.stderr).toMatch(/argument 1: unsupported scheme "ftp:"/);
   });
 
+  it('refuses a --task that is not a function, and --args without --task', async () => {
+    const r = await conc(['compare', '--task', 'test/fixtures/profile-tasks.ts#notAFunction', '--out', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--task: Task "notAFunction" .* is not a function/);
+    const r2 = await conc(['compare', '--args', '[1]', '--out', dir]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/--args goes with --task/);
+  });
+
   it('asks for --redis when mode distributed is listed', async () => {
     const r = await conc(['compare', '--modes', 'sync,distributed', '--out', dir]);
     expect(r.code).toBe(2);
@@ -164,6 +173,34 @@ describe('conc compare: a small real comparison', () => {
     } finally {
       await sites.close();
     }
+  });
+
+  it('compares your own task (--task MODULE#EXPORT --args …)', async () => {
+    const out = join(dir, 'task');
+    const r = await conc([
+      'compare',
+      '--task',
+      'test/fixtures/profile-tasks.ts#wait',
+      '--args',
+      '[40]',
+      '--repeat',
+      '6',
+      '--modes',
+      'sync,async',
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.io).toBeNull();
+    expect(doc.cpu).toBeNull();
+    expect(doc.task.map((row: { mode: string; count: number }) => [row.mode, row.count])).toEqual([
+      ['sync', 6],
+      ['async', 6],
+    ]);
+    expect(doc.recommendation.task).toMatchObject({ verdict: 'io-bound', use: 'async' });
+    expect(doc.settings.task).toEqual({ target: 'test/fixtures/profile-tasks.ts#wait', calls: 6 });
   });
 
   it('Ctrl-C stops cleanly: prints what was measured, writes the report, exits 130', async () => {

@@ -20,6 +20,7 @@ import {
   writeReports,
 } from '../lab/compare.ts';
 import type { JobName } from '../lab/experiment.ts';
+import { loadTarget, ProfileInputError, parseArgLists } from '../lab/profile.ts';
 import { createProgress } from '../lab/progress.ts';
 import { stringifyDocument } from '../lab/report/json.ts';
 import { renderTable } from '../lab/report/table.ts';
@@ -39,7 +40,9 @@ const INTERRUPTED = 130;
 
 interface CompareFlags {
   urlsFile?: string;
-  job: 'io' | 'cpu' | 'both';
+  job?: 'io' | 'cpu' | 'both';
+  task?: string;
+  args?: string[];
   modes?: Mode[];
   runs: number;
   latency?: number;
@@ -62,10 +65,11 @@ export function registerCompare(program: Command): void {
     .option('--urls-file <file>', 'I/O job: read your URLs from a file (one a line, # comments)')
     .option(
       '--job <job>',
-      'which job: io | cpu | both',
+      "which of the article's jobs: io | cpu | both (default: both; none with --task)",
       choiceOption('--job', ['io', 'cpu', 'both'] as const),
-      'both',
     )
+    .option('--task <target>', 'compare your own task instead: MODULE#EXPORT, e.g. ./tasks.ts#resize')
+    .option('--args <json...>', "--task: one call's arguments as a JSON array (repeat for several calls)")
     .option(
       '--modes <list>',
       `comma-separated modes (default: ${LOCAL_MODES.join(',')}, plus distributed with --redis)`,
@@ -79,7 +83,7 @@ export function registerCompare(program: Command): void {
     )
     .option(
       '--repeat <n>',
-      "I/O job: repeat the list n times (default: 80 for the demo sites' two pages, 1 for your URLs)",
+      "repeat the list n times: the I/O job's URLs (default 80 for the demo sites' two pages, 1 for yours), --task's --args (default 1)",
       intOption('--repeat', 1),
     )
     .option(
@@ -129,7 +133,14 @@ async function compare(args: string[], flags: CompareFlags): Promise<number> {
   if (flags.queue !== undefined && !flags.redis)
     throw new UsageError('--queue applies to mode distributed: add --redis URL.');
   checkWritable(flags.out);
-  const jobs: JobName[] = flags.job === 'both' ? ['io', 'cpu'] : [flags.job];
+  const task =
+    flags.task === undefined ? undefined : await ownTask(flags.task, flags.args, flags.repeat ?? 1);
+  if (!task && flags.args !== undefined) throw new UsageError('--args goes with --task MODULE#EXPORT.');
+  const jobs: JobName[] = [
+    ...(flags.job === 'both' || (flags.job === undefined && !task) ? (['io', 'cpu'] as const) : []),
+    ...(flags.job === 'io' || flags.job === 'cpu' ? [flags.job] : []),
+    ...(task ? (['task'] as const) : []),
+  ];
 
   const controller = new AbortController();
   const progress = createProgress();
@@ -152,6 +163,7 @@ async function compare(args: string[], flags: CompareFlags): Promise<number> {
     count: flags.count,
     redis: flags.redis,
     queue: flags.queue,
+    task,
     signal: controller.signal,
     progress,
   };
@@ -182,7 +194,7 @@ async function compare(args: string[], flags: CompareFlags): Promise<number> {
     );
 
   if (comparison.interrupted) return INTERRUPTED;
-  const rows = [...(comparison.io?.rows ?? []), ...(comparison.cpu?.rows ?? [])];
+  const rows = [comparison.io, comparison.cpu, comparison.task].flatMap((report) => report?.rows ?? []);
   return rows.some((r) => r.error !== undefined || r.failed > 0) || writeError ? Exit.someFailed : Exit.ok;
 }
 
@@ -191,14 +203,33 @@ function printHuman(c: Comparison, htmlPath: string | undefined): void {
   const out: string[] = [];
   const m = c.machine;
   out.push(`Machine: ${m.cores} cores (${m.cpuModel}), Node ${m.node}, load ${m.load}`);
-  for (const report of [c.io, c.cpu]) if (report) out.push('', renderTable(report, { color }));
+  for (const report of [c.io, c.cpu, c.task]) if (report) out.push('', renderTable(report, { color }));
   if (c.interrupted) out.push('', 'Interrupted: the figures above are what was measured before Ctrl-C.');
   const r = c.recommendation;
   out.push('', `Recommendation: ${r.summary}`);
-  for (const a of [r.io, r.cpu]) if (a) out.push(`  ${a.text}`);
+  for (const a of [r.io, r.cpu, r.task]) if (a) out.push(`  ${a.text}`);
   for (const note of r.notes) out.push(`  Note: ${note}`);
   if (htmlPath) out.push('', `Report: ${htmlPath}`);
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** Your task for job 'task': loaded as `conc profile` loads it; the --args list repeated. */
+async function ownTask(
+  spec: string,
+  args: string[] | undefined,
+  repeat: number,
+): Promise<ComparisonOptions['task']> {
+  try {
+    const argLists = parseArgLists(args);
+    const target = await loadTarget(spec);
+    const calls: unknown[][] = [];
+    for (let i = 0; i < repeat; i++) calls.push(...argLists);
+    return { spec, module: target.module, name: target.name, calls };
+  } catch (error) {
+    if (error instanceof ProfileInputError)
+      throw new UsageError(error.message.replace(/^profile: /, '--task: '));
+    throw error;
+  }
 }
 
 /** The user's URLs (arguments, then the file), or undefined for the demo sites. Any bad one is a usage error. */

@@ -25,6 +25,7 @@ export interface Recommendation {
   summary: string;
   io?: JobAdvice | undefined;
   cpu?: JobAdvice | undefined;
+  task?: JobAdvice | undefined;
   /** Caveats about the measurement (busy machine, one core…). */
   notes: string[];
 }
@@ -46,10 +47,11 @@ const CLEARLY_CPU_PERCENT = 80;
 
 export function advise(
   machine: Machine,
-  reports: { io?: JobReport | undefined; cpu?: JobReport | undefined },
+  reports: { io?: JobReport | undefined; cpu?: JobReport | undefined; task?: JobReport | undefined },
 ): Recommendation {
   const io = reports.io && adviseJob(machine, reports.io);
   const cpu = reports.cpu && adviseJob(machine, reports.cpu);
+  const task = reports.task && adviseJob(machine, reports.task);
   const notes: string[] = [];
   if (machine.cores === 1)
     notes.push(
@@ -60,17 +62,17 @@ export function advise(
       `The machine was busy (load ${machine.load} on ${machine.cores} cores): other programs took CPU time, so the figures are noisier and speedups lower than on an idle machine.`,
     );
   }
-  const ran = [io, cpu].filter((a): a is JobAdvice => a !== undefined);
+  const ran = [io, cpu, task].filter((a): a is JobAdvice => a !== undefined);
   const summary =
     ran.length === 0
       ? 'Nothing was measured.'
       : ran
           .map(
             (a) =>
-              `The ${a.job === 'io' ? 'I/O' : 'CPU'} job is ${a.verdict === 'io-bound' ? 'I/O' : 'CPU'}-bound: use ${a.use}.`,
+              `${a.job === 'task' ? 'Your task' : `The ${a.job === 'io' ? 'I/O' : 'CPU'} job`} is ${a.verdict === 'io-bound' ? 'I/O' : 'CPU'}-bound: use ${a.use}.`,
           )
           .join(' ');
-  return { summary, io, cpu, notes };
+  return { summary, io, cpu, task, notes };
 }
 
 function adviseJob(machine: Machine, report: JobReport): JobAdvice | undefined {
@@ -129,7 +131,7 @@ function cpuChoice(machine: Machine, rows: ModeRow[]): { use: ModeRow; parallelH
 }
 
 function ioText(job: JobName, rows: ModeRow[], use: ModeRow, serial: ModeRow | undefined): string {
-  const what = job === 'io' ? 'Downloading the sites' : 'This job';
+  const what = job === 'io' ? 'Downloading the sites' : job === 'task' ? 'Your task' : 'This job';
   const parts: string[] = [];
   parts.push(
     serial
@@ -160,7 +162,7 @@ function cpuText(
   serial: ModeRow | undefined,
   parallelHelped: boolean,
 ): string {
-  const what = job === 'cpu' ? 'Summing squares' : 'This job';
+  const what = job === 'cpu' ? 'Summing squares' : job === 'task' ? 'Your task' : 'This job';
   const parts: string[] = [];
   parts.push(
     serial
@@ -183,8 +185,11 @@ function cpuText(
       parts.push(`Only more cores help: ${figures} on ${cores}.`);
     } else {
       const used = Math.max(...pools.map((r) => r.cpuPercent));
+      const possible = machine.cores * 100;
       parts.push(
-        `Only more cores help — but here ${figures} on ${cores}: the workers used at most ${pct(used)} of the ${machine.cores * 100}% the cores could give, so other programs held the rest. On a machine with free cores they split the work.`,
+        used < possible * 0.75
+          ? `Only more cores help — but here ${figures} on ${cores}: the workers used at most ${pct(used)} of the ${possible}% the cores could give, so other programs held the rest. On a machine with free cores they split the work.`
+          : `Only more cores help — but here ${figures} on ${cores}, though the workers kept ${pct(used)} of the ${possible}% busy: the job is too small for starting workers (each with its own JavaScript engine) to pay off. Give it more work (or keep one executor for many jobs) and they split it.`,
       );
     }
   }

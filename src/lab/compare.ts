@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Mode } from '../executor.ts';
 import { advise, type Recommendation } from './advice.ts';
 import { type JobName, type JobReport, type JobRunner, runExperiment } from './experiment.ts';
-import { cpuRunner, ioRunner, warmUp } from './jobs.ts';
+import { cpuRunner, ioRunner, taskRunner, warmUp } from './jobs.ts';
 import { describeMachine, type Machine } from './machine.ts';
 import type { Progress } from './progress.ts';
 import { renderHtml } from './report/html.ts';
@@ -36,6 +36,8 @@ export interface ComparisonOptions {
   count?: number | undefined;
   redis?: string | undefined;
   queue?: string | undefined;
+  /** Your own task (job 'task'): MODULE#EXPORT loaded, and one argument list per call. */
+  task?: { spec: string; module: string; name: string; calls: unknown[][] } | undefined;
   signal?: AbortSignal | undefined;
   progress?: Progress | undefined;
   /** Replace the real jobs (tests). */
@@ -46,6 +48,7 @@ export interface Comparison {
   machine: Machine;
   io?: JobReport | undefined;
   cpu?: JobReport | undefined;
+  task?: JobReport | undefined;
   recommendation: Recommendation;
   interrupted: boolean;
 }
@@ -57,24 +60,9 @@ export async function runComparison(o: ComparisonOptions): Promise<Comparison> {
   const latencyMs = o.urls ? undefined : (o.latencyMs ?? DEFAULT_LATENCY_MS);
   for (const job of o.jobs) {
     if (o.signal?.aborted) break;
-    const runner =
-      o.runners?.[job] ??
-      (job === 'io'
-        ? ioRunner({
-            latencyMs,
-            repeat: o.repeat ?? (o.urls ? 1 : DEFAULT_REPEAT),
-            urls: o.urls,
-            redis: o.redis,
-            queue: o.queue,
-          })
-        : cpuRunner({
-            start: o.start ?? DEFAULT_CPU_START,
-            count: o.count ?? DEFAULT_CPU_COUNT,
-            redis: o.redis,
-            queue: o.queue,
-          }));
+    const runner = o.runners?.[job] ?? realRunner(job, o, latencyMs);
     const progress = o.progress;
-    if (!o.runners?.[job]) await warmUp(job, { urls: o.urls });
+    if (!o.runners?.[job] && job !== 'task') await warmUp(job, { urls: o.urls });
     reports[job] = await runExperiment({
       job,
       modes: o.modes,
@@ -87,8 +75,32 @@ export async function runComparison(o: ComparisonOptions): Promise<Comparison> {
       onRunEnd: progress && ((...a) => progress.runEnd(...a)),
     });
   }
-  const interrupted = Boolean(o.signal?.aborted || reports.io?.interrupted || reports.cpu?.interrupted);
+  const interrupted = Boolean(
+    o.signal?.aborted || reports.io?.interrupted || reports.cpu?.interrupted || reports.task?.interrupted,
+  );
   return { machine, ...reports, recommendation: advise(machine, reports), interrupted };
+}
+
+function realRunner(job: JobName, o: ComparisonOptions, latencyMs: number | undefined): JobRunner {
+  const distributed = { redis: o.redis, queue: o.queue };
+  switch (job) {
+    case 'io':
+      return ioRunner({
+        latencyMs,
+        repeat: o.repeat ?? (o.urls ? 1 : DEFAULT_REPEAT),
+        urls: o.urls,
+        ...distributed,
+      });
+    case 'cpu':
+      return cpuRunner({
+        start: o.start ?? DEFAULT_CPU_START,
+        count: o.count ?? DEFAULT_CPU_COUNT,
+        ...distributed,
+      });
+    case 'task':
+      if (!o.task) throw new Error("conc internal error: job 'task' without a task");
+      return taskRunner({ module: o.task.module, name: o.task.name, calls: o.task.calls, ...distributed });
+  }
 }
 
 /** The comparison as the JSON document, naming where the HTML report is (or will be). */
@@ -106,9 +118,11 @@ export function comparisonDocument(
       repeat: o.urls ? (o.repeat ?? 1) : (o.repeat ?? DEFAULT_REPEAT),
       cpuStart: o.start ?? DEFAULT_CPU_START,
       cpuCount: o.count ?? DEFAULT_CPU_COUNT,
+      ...(o.task && { task: { target: o.task.spec, calls: o.task.calls.length } }),
     },
     io: c.io,
     cpu: c.cpu,
+    task: c.task,
     recommendation: c.recommendation,
     report: htmlPath,
   });

@@ -9,7 +9,8 @@
 import type { Mode } from '../executor.ts';
 import { type CpuSpent, cpuSince, cpuSnapshot } from './cpu-time.ts';
 
-export type JobName = 'io' | 'cpu';
+/** The article's two jobs, and the user's own task (`conc compare --task`). */
+export type JobName = 'io' | 'cpu' | 'task';
 
 /** What a job run reports back (a subset of runIoJob's / runCpuJob's result). */
 export interface JobOutcome {

@@ -4,6 +4,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { subscribeAuto } from '../backends/auto/channel.ts';
 import type { AutoChoice } from '../backends/auto.ts';
 import type { Mode } from '../executor.ts';
@@ -27,6 +28,14 @@ export interface IoSettings extends DistributedSettings {
 export interface CpuSettings extends DistributedSettings {
   start?: number | undefined;
   count?: number | undefined;
+}
+
+/** Your own task: where it is (as `conc profile` loads it) and the calls a run makes. */
+export interface TaskSettings extends DistributedSettings {
+  module: string;
+  name: string;
+  /** One argument list per call. */
+  calls: unknown[][];
 }
 
 /** The I/O job as a runner: the embedded sites (started per run) or the given URLs. */
@@ -80,6 +89,50 @@ export function cpuRunner(settings: CpuSettings): JobRunner {
     });
 }
 
+/**
+ * Your task as a runner: every call through an executor of the mode, failures counted (never fatal).
+ * Calls are queued at once; the executor runs as many at a time as its mode allows.
+ */
+export function taskRunner(settings: TaskSettings): JobRunner {
+  return (mode, ctx) =>
+    withAutoChoice(async () => {
+      const { createExecutor } = await import('../executor.ts');
+      const { taskRef } = await import('../tasks.ts');
+      const queue = await distributedQueue(mode, settings, { module: settings.module });
+      const t0 = performance.now();
+      const ex = createExecutor({
+        mode,
+        ...(mode === 'distributed' && { redis: settings.redis, queue: queue.name }),
+      });
+      let done = 0;
+      let failed = 0;
+      let finished = false;
+      try {
+        const ref = taskRef(settings.module, settings.name);
+        const total = settings.calls.length;
+        await Promise.all(
+          settings.calls.map((args) =>
+            ex.run(ref, args, { signal: ctx.signal }).then(
+              () => ctx.onProgress(++done, total),
+              (error: unknown) => {
+                if (ctx.signal.aborted) throw error;
+                failed++;
+                ctx.onProgress(++done, total);
+              },
+            ),
+          ),
+        );
+        finished = true;
+      } finally {
+        await ex.close({ cancel: !finished });
+        await queue.release();
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const workers = Number.isFinite(ex.workers) ? ex.workers : settings.calls.length;
+      return { seconds, workers, count: settings.calls.length, failed };
+    });
+}
+
 interface QueueLease {
   name: string | undefined;
   release(): Promise<void>;
@@ -89,7 +142,11 @@ interface QueueLease {
  * The queue a distributed run uses: the user's (their workers run it), or a private one served by a
  * worker started here for this run — async downloads for the I/O job, a thread per core for the CPU job.
  */
-async function distributedQueue(mode: Mode, s: DistributedSettings, job: 'io' | 'cpu'): Promise<QueueLease> {
+async function distributedQueue(
+  mode: Mode,
+  s: DistributedSettings,
+  job: 'io' | 'cpu' | { module: string },
+): Promise<QueueLease> {
   if (mode !== 'distributed' || s.queue !== undefined || s.redis === undefined) {
     return { name: s.queue, release: async () => {} };
   }
@@ -99,6 +156,7 @@ async function distributedQueue(mode: Mode, s: DistributedSettings, job: 'io' | 
     redis: s.redis,
     queue: name,
     ...(job === 'io' ? { mode: 'async', concurrency: 64 } : { mode: 'threads' }),
+    ...(typeof job === 'object' && { tasks: [fileURLToPath(job.module)] }),
   });
   return { name, release: () => worker.close({ force: true }) };
 }

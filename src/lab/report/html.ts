@@ -9,7 +9,11 @@ import { dirname, join } from 'node:path';
 import type { Mode } from '../../executor.ts';
 import type { JobAdvice } from '../advice.ts';
 import { MODELS } from '../article.ts';
+import type { JobName } from '../experiment.ts';
 import type { CompareDocument, JsonRow } from './json.ts';
+
+const JOBS: readonly JobName[] = ['io', 'cpu', 'task'];
+const NAMES: Record<JobName, string> = { io: 'I/O job', cpu: 'CPU job', task: 'your task' };
 
 /** One chart of the page: one bar per mode. */
 export interface ChartSpec {
@@ -48,12 +52,12 @@ export function chartJsSource(): string | null {
 /** The charts for a document: seconds and speedup for each job that ran. */
 export function chartSpecs(doc: CompareDocument): ChartSpec[] {
   const specs: ChartSpec[] = [];
-  for (const job of ['io', 'cpu'] as const) {
+  for (const job of JOBS) {
     const rows = (doc[job] ?? []).filter((r) => r.error === undefined && r.seconds !== null);
     if (rows.length === 0) continue;
     const labels = rows.map(label);
     const colors = rows.map((r) => COLORS[r.mode as Mode] ?? '#555');
-    const name = job === 'io' ? 'I/O job' : 'CPU job';
+    const name = NAMES[job];
     specs.push({
       id: `chart-${job}-seconds`,
       title: `${name}: seconds (lower is better)`,
@@ -80,7 +84,7 @@ export function renderHtml(doc: CompareDocument, generatedAt = new Date()): stri
   const lib = chartJsSource();
   const m = doc.machine;
   const rec = doc.recommendation;
-  const jobs = (['io', 'cpu'] as const).filter((job) => doc[job] !== undefined);
+  const jobs = JOBS.filter((job) => doc[job] != null);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -99,11 +103,11 @@ load ${m.load} at start · median of ${doc.settings.runs} run${doc.settings.runs
 <section id="recommendation" class="recommendation">
 <h2>Recommendation</h2>
 <p class="summary">${esc(rec.summary)}</p>
-${[rec.io, rec.cpu]
+${[rec.io, rec.cpu, rec.task]
   .filter((a): a is JobAdvice => a !== undefined)
   .map(
     (a) =>
-      `<p><strong>${a.verdict === 'io-bound' ? 'I/O-bound' : 'CPU-bound'} (${a.job} job):</strong> ${esc(a.text)}</p>`,
+      `<p><strong>${a.verdict === 'io-bound' ? 'I/O-bound' : 'CPU-bound'} (${NAMES[a.job]}):</strong> ${esc(a.text)}</p>`,
   )
   .join('\n')}
 ${rec.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('\n')}
@@ -124,14 +128,19 @@ ${lib === null ? '' : `<script>${lib}</script>`}
 `;
 }
 
-function jobSection(job: 'io' | 'cpu', doc: CompareDocument, specs: ChartSpec[]): string {
+function jobSection(job: JobName, doc: CompareDocument, specs: ChartSpec[]): string {
   const rows = doc[job] ?? [];
-  const title = job === 'io' ? 'I/O-bound job: download the sites' : 'CPU-bound job: sum of squares';
   const st = doc.settings;
-  const what =
-    job === 'io'
-      ? `${rows[0]?.count ?? '?'} downloads${st.latencyMs === undefined ? ' of your URLs' : ` from the embedded demo sites, each answered after ${st.latencyMs} ms`}.`
-      : `the sum of i² for i below each of ${st.cpuCount} numbers from ${st.cpuStart.toLocaleString('en-US')}.`;
+  const title = {
+    io: 'I/O-bound job: download the sites',
+    cpu: 'CPU-bound job: sum of squares',
+    task: 'Your task',
+  }[job];
+  const what = {
+    io: `${rows[0]?.count ?? '?'} downloads${st.latencyMs === undefined ? ' of your URLs' : ` from the embedded demo sites, each answered after ${st.latencyMs} ms`}.`,
+    cpu: `the sum of i² for i below each of ${st.cpuCount} numbers from ${st.cpuStart.toLocaleString('en-US')}.`,
+    task: `${st.task?.calls ?? '?'} calls of ${st.task?.target ?? 'your task'}.`,
+  }[job];
   const charts = specs.filter((s) => s.id.startsWith(`chart-${job}-`));
   return `<section id="job-${job}">
 <h2>${title}</h2>
@@ -156,15 +165,16 @@ function figureRow(r: JsonRow, io: boolean): string {
 }
 
 function articleTable(doc: CompareDocument): string {
-  const measured = (job: 'io' | 'cpu', mode: Mode): string => {
+  const ran = JOBS.filter((job) => doc[job] != null);
+  const measured = (job: JobName, mode: Mode): string => {
     const row = doc[job]?.find((r) => r.mode === mode && r.error === undefined);
     if (!row) return '<td class="na">not run</td>';
     return `<td>${row.speedup === null ? `${num(row.seconds, 2)} s` : `${num(row.speedup, 1)}×`}</td>`;
   };
   return `<table class="article">
-<thead><tr><th>conc mode</th><th>in the article</th><th>switching decision</th><th>processors</th><th>fits (article)</th><th>measured: I/O job</th><th>measured: CPU job</th></tr></thead>
+<thead><tr><th>conc mode</th><th>in the article</th><th>switching decision</th><th>processors</th><th>fits (article)</th>${ran.map((job) => `<th>measured: ${NAMES[job]}</th>`).join('')}</tr></thead>
 <tbody>
-${MODELS.map((f) => `<tr><td><code>${f.mode}</code></td><td>${esc(f.python)}</td><td>${esc(f.switching)}</td><td>${esc(f.processors)}</td><td>${esc(f.fits)}</td>${measured('io', f.mode)}${measured('cpu', f.mode)}</tr>`).join('\n')}
+${MODELS.map((f) => `<tr><td><code>${f.mode}</code></td><td>${esc(f.python)}</td><td>${esc(f.switching)}</td><td>${esc(f.processors)}</td><td>${esc(f.fits)}</td>${ran.map((job) => measured(job, f.mode)).join('')}</tr>`).join('\n')}
 </tbody>
 </table>
 <p class="note">Measured columns: speedup over sync (or seconds when sync was not run).</p>`;

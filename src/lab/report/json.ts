@@ -12,6 +12,8 @@ export interface CompareSettings {
   /** CPU job: the first number and how many. */
   cpuStart: number;
   cpuCount: number;
+  /** Your task, when compared: its MODULE#EXPORT and how many calls a run makes. */
+  task?: { target: string; calls: number } | undefined;
 }
 
 export interface CompareDocument {
@@ -19,6 +21,8 @@ export interface CompareDocument {
   settings: CompareSettings;
   io: JsonRow[] | null;
   cpu: JsonRow[] | null;
+  /** Your own task's rows (`--task`), or null. */
+  task: JsonRow[] | null;
   recommendation: Recommendation;
   interrupted: boolean;
   /** Path of report.html (undefined if it could not be written). */
@@ -45,6 +49,7 @@ export function toDocument(args: {
   settings: CompareSettings;
   io?: JobReport | undefined;
   cpu?: JobReport | undefined;
+  task?: JobReport | undefined;
   recommendation: Recommendation;
   report: string | undefined;
 }): CompareDocument {
@@ -53,8 +58,9 @@ export function toDocument(args: {
     settings: args.settings,
     io: args.io?.rows.map(jsonRow) ?? null,
     cpu: args.cpu?.rows.map(jsonRow) ?? null,
+    task: args.task?.rows.map(jsonRow) ?? null,
     recommendation: args.recommendation,
-    interrupted: Boolean(args.io?.interrupted || args.cpu?.interrupted),
+    interrupted: Boolean(args.io?.interrupted || args.cpu?.interrupted || args.task?.interrupted),
     report: args.report,
   };
 }

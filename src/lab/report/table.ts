@@ -7,7 +7,11 @@ export interface TableOptions {
   color?: boolean | undefined;
 }
 
-const TITLES = { io: 'I/O-bound job (download the sites)', cpu: 'CPU-bound job (sum of squares)' } as const;
+const TITLES = {
+  io: 'I/O-bound job (download the sites)',
+  cpu: 'CPU-bound job (sum of squares)',
+  task: 'Your task',
+} as const;
 
 /** Renders one job's rows: mode, workers, seconds, speedup over sync, floor (I/O), CPU use. */
 export function renderTable(report: JobReport, options: TableOptions = {}): string {
