@@ -11,8 +11,6 @@
  * attempts with exponential backoff; a dead worker's job is re-run by BullMQ's stalled-job recovery.
  */
 import { randomBytes } from 'node:crypto';
-import type { Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   AbortError,
   ConcError,
@@ -24,18 +22,13 @@ import {
 import type { Job } from '../../internal/job.ts';
 import type { TaskRef } from '../../tasks.ts';
 import type { Backend, BackendStats } from '../backend.ts';
+import type { Fate, Link, NewJob } from './link.ts';
 import { completedValue, failedJobError } from './outcome.ts';
-import {
-  bullConnection,
-  checkQueueName,
-  checkRedisUrl,
-  DEFAULT_REDIS,
-  openRedis,
-  probeRedis,
-  redact,
-  unreachable,
-} from './redis.ts';
-import { cancelChannel, encode, type JobData, jobName } from './wire.ts';
+import { bounded, checkQueueName, checkRedisUrl, DEFAULT_REDIS, redact, unreachable } from './redis.ts';
+import { encode, type JobData, jobName } from './wire.ts';
+
+/** BullMQ-facing operations, imported on first use. */
+type Ops = typeof import('./link.ts');
 
 export interface DistributedOptions {
   redis: string | undefined;
@@ -75,14 +68,6 @@ interface Entry {
   readds: number;
 }
 
-interface Link {
-  bull: typeof import('bullmq');
-  redis: Redis;
-  queue: Queue;
-  events: QueueEvents;
-  cancelChannel: string;
-}
-
 export class DistributedBackend implements Backend {
   readonly mode = 'distributed' as const;
   readonly concurrency: number;
@@ -93,6 +78,7 @@ export class DistributedBackend implements Backend {
   readonly #init: Pick<JobData, 'i' | 'ia'>;
   readonly #tag = randomBytes(6).toString('hex');
   #link: Link | undefined;
+  #ops!: Ops;
   #connecting: Promise<Link> | undefined;
   #byId = new Map<string, Entry>();
   #byJob = new Map<Job, Entry>();
@@ -199,8 +185,7 @@ export class DistributedBackend implements Backend {
     const link = this.#link ?? (await this.#connecting?.catch(() => undefined));
     if (!link) return;
     await bounded(Promise.allSettled([...this.#chores]), 3_000);
-    await bounded(Promise.allSettled([link.events.close(), link.queue.close()]), 3_000);
-    link.redis.disconnect();
+    await this.#ops.closeLink(link);
   }
 
   // ── connecting ──────────────────────────────────────────────────────────────────────────────────
@@ -225,36 +210,10 @@ export class DistributedBackend implements Backend {
   }
 
   async #open(): Promise<Link> {
-    await probeRedis(this.#url);
-    const bull = await import('bullmq');
-    const redis = await openRedis(this.#url);
-    redis.on('error', () => {}); // state changes are read from 'close' and 'ready'
-    const queue = new bull.Queue(this.#queueName, { connection: redis });
-    queue.on('error', () => {});
-    try {
-      // Read events from the last one now in the stream: none of our jobs' events can be missed.
-      const last = (await redis.xrevrange(queue.keys.events!, '+', '-', 'COUNT', 1)) as [string, string[]][];
-      const lastEventId = last[0]?.[0] ?? '0-0';
-      const events = new bull.QueueEvents(this.#queueName, {
-        connection: bullConnection(this.#url),
-        lastEventId,
-      });
-      events.on('error', () => {});
-      await events.waitUntilReady();
-      const link: Link = {
-        bull,
-        redis,
-        queue,
-        events,
-        cancelChannel: cancelChannel(queue.opts.prefix ?? 'bull', this.#queueName),
-      };
-      this.#listen(link);
-      return link;
-    } catch (error) {
-      await bounded(queue.close(), 1_000);
-      redis.disconnect();
-      throw unreachable(this.#url, error);
-    }
+    this.#ops = await import('./link.ts');
+    const link = await this.#ops.openLink(this.#url, this.#queueName);
+    this.#listen(link);
+    return link;
   }
 
   #listen(link: Link): void {
@@ -332,23 +291,20 @@ export class DistributedBackend implements Backend {
     const batch = this.#toAdd.splice(0).filter((entry) => !entry.job.settled && entry.state === 'new');
     for (let i = 0; i < batch.length; i += ADD_CHUNK) {
       const chunk = batch.slice(i, i + ADD_CHUNK);
-      const jobs = chunk.map((entry) => ({
-        name: entry.name,
-        data: entry.data,
-        opts: {
-          jobId: entry.id,
-          attempts: entry.job.retriesLeft + 1,
-          backoff: BACKOFF,
-          removeOnComplete: KEEP,
-          removeOnFail: KEEP,
-        },
-      }));
-      // One job: a plain add (an addBulk builds an ioredis pipeline, which costs more than the job).
-      const one = jobs.length === 1 ? jobs[0]! : undefined;
-      const added: Promise<unknown> = one
-        ? link.queue.add(one.name, one.data, one.opts)
-        : link.queue.addBulk(jobs);
-      const adding = added.then(
+      const jobs = chunk.map(
+        (entry): NewJob => ({
+          name: entry.name,
+          data: entry.data,
+          opts: {
+            jobId: entry.id,
+            attempts: entry.job.retriesLeft + 1,
+            backoff: BACKOFF,
+            removeOnComplete: KEEP,
+            removeOnFail: KEEP,
+          },
+        }),
+      );
+      const adding = this.#ops.addJobs(link, jobs).then(
         () => {
           const now = Date.now();
           for (const entry of chunk) {
@@ -441,7 +397,7 @@ export class DistributedBackend implements Backend {
   async #unstarted(entry: Entry, ms: number): Promise<void> {
     const link = this.#link;
     if (!link || this.#byId.get(entry.id) !== entry || entry.active) return;
-    const workers = await link.queue.getWorkersCount().catch(() => -1);
+    const workers = await this.#ops.workerCount(link).catch(() => -1);
     this.#workers = Math.max(workers, 0);
     if (this.#byId.get(entry.id) !== entry || entry.active) return;
     if (workers !== 0) {
@@ -462,18 +418,14 @@ export class DistributedBackend implements Backend {
   #cancelRemote(entries: Entry[]): void {
     const link = this.#link;
     if (!link) return; // never left this process
-    const chore = (async () => {
-      const running: string[] = [];
-      await Promise.all(
-        entries.map(async (entry) => {
-          if (entry.state === 'new') return;
-          await entry.adding;
-          const removed = await link.queue.remove(entry.id).catch(() => 0);
-          if (removed !== 1) running.push(entry.id);
-        }),
-      );
-      if (running.length > 0) await link.redis.publish(link.cancelChannel, running.join(' ')).catch(() => 0);
-    })();
+    const sent = entries.filter((entry) => entry.state !== 'new');
+    if (sent.length === 0) return; // never left this process
+    const chore = Promise.all(sent.map((entry) => entry.adding)).then(() =>
+      this.#ops.cancelJobs(
+        link,
+        sent.map((entry) => entry.id),
+      ),
+    );
     this.#chores.add(chore);
     void chore.finally(() => this.#chores.delete(chore));
   }
@@ -489,7 +441,7 @@ export class DistributedBackend implements Backend {
         if (Date.now() - this.#downSince > LOST_AFTER_MS) this.#giveUp();
         return;
       }
-      void link.queue.getWorkersCount().then(
+      void this.#ops.workerCount(link).then(
         (n) => {
           this.#workers = n;
         },
@@ -525,17 +477,15 @@ export class DistributedBackend implements Backend {
   }
 
   async #lookUpOne(link: Link, entry: Entry): Promise<void> {
-    let job: Awaited<ReturnType<typeof link.bull.Job.fromId>>;
-    let state: string | undefined;
+    let fate: Fate;
     try {
-      job = await link.bull.Job.fromId(link.queue, entry.id);
-      if (job?.finishedOn) state = await job.getState();
+      fate = await this.#ops.jobFate(link, entry.id);
     } catch {
       return; // Redis trouble: the next tick tries again
     }
     if (this.#byId.get(entry.id) !== entry) return;
     entry.seen = Date.now();
-    if (!job) {
+    if (fate.kind === 'missing') {
       if (++entry.readds > MAX_READDS) {
         this.#fail(
           entry,
@@ -550,10 +500,10 @@ export class DistributedBackend implements Backend {
       entry.state = 'new';
       this.#toAdd.push(entry);
       this.#scheduleFlush();
-    } else if (state === 'completed') {
-      this.#complete(entry, job.returnvalue);
-    } else if (state === 'failed') {
-      this.#failed(entry, job.failedReason);
+    } else if (fate.kind === 'completed') {
+      this.#complete(entry, fate.returnvalue);
+    } else if (fate.kind === 'failed') {
+      this.#failed(entry, fate.failedReason);
     }
   }
 }
@@ -566,10 +516,4 @@ function nameOf(ref: TaskRef, where: string): string {
     );
   }
   return jobName(ref);
-}
-
-async function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }

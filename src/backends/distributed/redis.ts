@@ -119,3 +119,15 @@ export function scrub(text: string, url: string): string {
     return text;
   }
 }
+
+/** Waits for `promise`, but no longer than `ms` (a Redis that went away must not hang a close). */
+export async function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.catch(() => {}),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}

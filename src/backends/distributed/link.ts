@@ -1,0 +1,90 @@
+/**
+ * The executor side's connection to one queue: every BullMQ and Redis call the distributed backend
+ * makes, in one place. Loaded with `import()` on first use; bullmq and ioredis come with it.
+ */
+import { Job as BullJob, type JobsOptions, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { bounded, bullConnection, openRedis, probeRedis, unreachable } from './redis.ts';
+import { cancelChannel, type JobData } from './wire.ts';
+
+export interface Link {
+  redis: Redis;
+  queue: Queue;
+  events: QueueEvents;
+  cancelChannel: string;
+}
+
+export interface NewJob {
+  name: string;
+  data: JobData;
+  opts: JobsOptions;
+}
+
+/** What Redis knows of a job the executor has not heard back about. */
+export type Fate =
+  | { kind: 'missing' }
+  | { kind: 'pending' }
+  | { kind: 'completed'; returnvalue: unknown }
+  | { kind: 'failed'; failedReason: string };
+
+/**
+ * Connects: a probe first (a clear error when Redis is unreachable), then the Queue on a connection of
+ * our own (to watch it drop and come back) and QueueEvents reading from the stream's current end, so
+ * no event of a job added from now on can be missed.
+ */
+export async function openLink(url: string, queueName: string): Promise<Link> {
+  await probeRedis(url);
+  const redis = await openRedis(url);
+  redis.on('error', () => {}); // state changes are read from 'close' and 'ready'
+  const queue = new Queue(queueName, { connection: redis });
+  queue.on('error', () => {});
+  try {
+    const last = (await redis.xrevrange(queue.keys.events!, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    const lastEventId = last[0]?.[0] ?? '0-0';
+    const events = new QueueEvents(queueName, { connection: bullConnection(url), lastEventId });
+    events.on('error', () => {});
+    await events.waitUntilReady();
+    return { redis, queue, events, cancelChannel: cancelChannel(queue.opts.prefix ?? 'bull', queueName) };
+  } catch (error) {
+    await bounded(queue.close(), 1_000);
+    redis.disconnect();
+    throw unreachable(url, error);
+  }
+}
+
+/** Adds jobs: a plain add for one (an addBulk builds an ioredis pipeline, which costs more than the job). */
+export function addJobs(link: Link, jobs: NewJob[]): Promise<unknown> {
+  const one = jobs.length === 1 ? jobs[0]! : undefined;
+  return one ? link.queue.add(one.name, one.data, one.opts) : link.queue.addBulk(jobs);
+}
+
+/** Removes waiting jobs; asks the workers running the others (remove refuses locked jobs) to stop them. */
+export async function cancelJobs(link: Link, ids: string[]): Promise<void> {
+  const running: string[] = [];
+  await Promise.all(
+    ids.map(async (id) => {
+      const removed = await link.queue.remove(id).catch(() => 0);
+      if (removed !== 1) running.push(id);
+    }),
+  );
+  if (running.length > 0) await link.redis.publish(link.cancelChannel, running.join(' ')).catch(() => 0);
+}
+
+export async function jobFate(link: Link, id: string): Promise<Fate> {
+  const job = await BullJob.fromId(link.queue, id);
+  if (!job) return { kind: 'missing' };
+  if (!job.finishedOn) return { kind: 'pending' };
+  const state = await job.getState();
+  if (state === 'completed') return { kind: 'completed', returnvalue: job.returnvalue };
+  if (state === 'failed') return { kind: 'failed', failedReason: job.failedReason };
+  return { kind: 'pending' }; // finished once, retried since
+}
+
+export function workerCount(link: Link): Promise<number> {
+  return link.queue.getWorkersCount();
+}
+
+export async function closeLink(link: Link): Promise<void> {
+  await bounded(Promise.allSettled([link.events.close(), link.queue.close()]), 3_000);
+  link.redis.disconnect();
+}
