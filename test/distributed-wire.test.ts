@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DistributedBackend } from '../src/backends/distributed/client.ts';
 import { failedJobError } from '../src/backends/distributed/outcome.ts';
 import { checkQueueName, checkRedisUrl, redact, scrub } from '../src/backends/distributed/redis.ts';
+import { Runners } from '../src/backends/distributed/runners.ts';
 import {
   builtinUrl,
   decode,
@@ -159,5 +160,25 @@ describe('distributed options', () => {
     const bad = await outcome(new Job(tasks.identity as TaskRef, [() => 1], false, undefined, 0, () => {}));
     expect((bad as Error).name).toBe('TaskArgumentError');
     await backend.close(true);
+  });
+});
+
+describe("a worker's local executors", () => {
+  const fake = (closed: string[], name: string) => ({ close: async () => void closed.push(name) }) as never;
+
+  it('one per initializer configuration; the least recently used idle one makes room; all busy → none', async () => {
+    const closed: string[] = [];
+    const runners = new Runners(2);
+    const a = runners.acquire('a', () => fake(closed, 'a'))!;
+    const b = runners.acquire('b', () => fake(closed, 'b'))!;
+    expect(runners.acquire('a', () => fake(closed, 'a2'))!.ex).toBe(a.ex); // reused, now most recent
+    expect(runners.acquire('c', () => fake(closed, 'c'))).toBeUndefined(); // a and b busy
+    runners.release(a);
+    runners.release(a);
+    runners.release(b);
+    expect(runners.acquire('c', () => fake(closed, 'c'))).toBeDefined(); // b was the least recently used
+    expect(closed).toEqual(['b']);
+    await runners.close(false);
+    expect(closed.sort()).toEqual(['a', 'b', 'c']);
   });
 });

@@ -23,9 +23,9 @@ import {
   TaskTimeoutError,
   WorkerCrashedError,
 } from '../../errors.ts';
-import { createExecutor, type Executor } from '../../executor.ts';
+import { createExecutor } from '../../executor.ts';
 import { toWireError } from '../../internal/error-wire.ts';
-import { taskRef } from '../../tasks.ts';
+import { type TaskRef, taskRef } from '../../tasks.ts';
 import { type AllowListOptions, buildAllowList } from './allow-list.ts';
 import {
   bullConnection,
@@ -36,6 +36,7 @@ import {
   redact,
   scrub,
 } from './redis.ts';
+import { type Runner, Runners } from './runners.ts';
 import {
   type BatchItem,
   cancelChannel,
@@ -73,9 +74,8 @@ export interface DistributedWorker {
   close(options?: { force?: boolean }): Promise<void>;
 }
 
+/** Local executors (initializer configurations) a worker keeps at most. */
 const MAX_INITIALIZERS = 8;
-/** A broken initializer's executor is dropped after this long, so a fixed module or a passing condition can recover. */
-const BROKEN_FOR_MS = 10_000;
 
 /**
  * Starts a worker on `queue` at `redis`. Resolves once it listens; rejects with a clear error when
@@ -111,37 +111,39 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
   await probeRedis(url);
   const bull = await import('bullmq');
   const host = `${hostname()}:${process.pid}`;
-  const executors = new Map<string, { ex: Executor; broken: boolean }>();
+  const runners = new Runners(MAX_INITIALIZERS);
+  const refs = new Map<string, TaskRef>();
 
-  const executorFor = (data: JobData): Executor => {
+  /** The local executor for the job's initializer configuration (none: the plain one). */
+  const runnerFor = (data: JobData): Runner => {
     const key = data.i === undefined ? '' : `${data.i}\u0000${data.ia ?? ''}`;
-    const known = executors.get(key);
-    if (known) return known.ex;
-    let initializer: ReturnType<typeof taskRef> | undefined;
-    let initArgs: unknown[] = [];
-    if (data.i !== undefined) {
-      if (executors.size >= MAX_INITIALIZERS) {
-        throw failure(
-          'refused',
-          new Error(
-            `this worker already runs ${MAX_INITIALIZERS} different initializers; restart it, or use fewer initializer variants`,
-          ),
-        );
-      }
-      initializer = resolveRef(data.i);
-      initArgs = decodeOrRefuse(data.ia ?? encode([]), 'initializer arguments') as unknown[];
-    }
-    const ex = createExecutor({
-      mode,
-      workers: mode === 'async' ? concurrency : poolSize,
-      initializer,
-      initArgs,
+    const runner = runners.acquire(key, () => {
+      const initializer = data.i === undefined ? undefined : resolveRef(data.i);
+      const initArgs =
+        data.i === undefined
+          ? []
+          : (decodeOrRefuse(data.ia ?? encode([]), 'initializer arguments') as unknown[]);
+      return createExecutor({
+        mode,
+        workers: mode === 'async' ? concurrency : poolSize,
+        initializer,
+        initArgs,
+      });
     });
-    executors.set(key, { ex, broken: false });
-    return ex;
+    if (!runner) {
+      throw failure(
+        'refused',
+        new Error(
+          `conc worker ${host} is busy with ${MAX_INITIALIZERS} other initializer configurations; try again later`,
+        ),
+      );
+    }
+    return runner;
   };
 
-  const resolveRef = (name: string) => {
+  const resolveRef = (name: string): TaskRef => {
+    const known = refs.get(name);
+    if (known) return known;
     const parsed = parseJobName(name);
     const moduleUrl = parsed && modules.get(parsed.id);
     if (!parsed || moduleUrl === undefined) {
@@ -156,7 +158,10 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
         ),
       );
     }
-    return taskRef(moduleUrl, parsed.task);
+    const ref = taskRef(moduleUrl, parsed.task);
+    if (refs.size >= 10_000) refs.clear();
+    refs.set(name, ref);
+    return ref;
   };
 
   const processor = async (job: BullJob, _token?: string, signal?: AbortSignal): Promise<string> => {
@@ -165,7 +170,8 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     if (typeof data?.a !== 'string')
       throw failure('clone', new Error('the job has no conc arguments; was it added by conc?'));
     const args = decodeOrRefuse(data.a, 'arguments') as unknown[];
-    const ex = executorFor(data);
+    const runner = runnerFor(data);
+    const ex = runner.ex;
     const run = { signal, timeoutMs: data.t };
     try {
       if (data.b !== 1) return encodeResult(await ex.run(ref, args, run));
@@ -178,23 +184,13 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
       });
       return encodeResult(items);
     } catch (error) {
-      if (error instanceof InitializerError) markBroken(data);
+      if (error instanceof InitializerError) runners.markBroken(runner);
       if (error instanceof FailureError) throw error;
       const [status, detail] = classify(error);
       throw failure(status, detail);
+    } finally {
+      runners.release(runner);
     }
-  };
-
-  const markBroken = (data: JobData) => {
-    const key = data.i === undefined ? '' : `${data.i}\u0000${data.ia ?? ''}`;
-    const entry = executors.get(key);
-    if (!entry || entry.broken) return;
-    entry.broken = true;
-    setTimeout(() => {
-      if (executors.get(key) !== entry) return;
-      executors.delete(key);
-      void entry.ex.close({ cancel: true });
-    }, BROKEN_FOR_MS).unref();
   };
 
   const failure = (status: FailStatus, error: unknown): Error => {
@@ -239,14 +235,13 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     modules,
     close({ force = false } = {}) {
       if (closing && !force) return closing;
-      const all = [...executors.values()].map((e) => e.ex);
       closing = (async () => {
-        if (force) for (const ex of all) void ex.close({ cancel: true });
+        const stopped = force ? runners.close(true) : undefined;
         // A forced close does not wait for Redis either: if it is gone, drop the connections.
         if (!force) await worker.close();
         else if (!(await settlesWithin(worker.close(true), 5_000)))
           await settlesWithin(worker.disconnect(), 1_000);
-        await Promise.all(all.map((ex) => ex.close({ cancel: force })));
+        await (stopped ?? runners.close(false));
         subscriber?.disconnect();
       })();
       return closing;
