@@ -9,4 +9,11 @@ import { registerWorker } from './worker.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerIo, registerCpu, registerServe, registerCompare, registerProfile, registerWorker];
+export const commands: RegisterCommand[] = [
+  registerIo,
+  registerCpu,
+  registerServe,
+  registerCompare,
+  registerProfile,
+  registerWorker,
+];
