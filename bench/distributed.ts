@@ -7,7 +7,7 @@
  *      little work to measure the spread over processes rather than Redis round trips.
  * Run `npm run build` first; workers run the built package.
  *
- *   npx tsx bench/distributed.ts [--redis URL] [--tasks 10000] [--concurrency 16] [--runs 3] [--cpu-n 200000000] [--cpu-count 20]
+ *   npx tsx bench/distributed.ts [--redis URL] [--tasks 10000] [--concurrency 16] [--runs 3] [--cpu-n 200000000] [--cpu-count 20] [--only tiny|cpu]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     'cpu-count': { type: 'string', default: '20' },
     'cpu-n': { type: 'string', default: '200000000' },
+    only: { type: 'string', default: 'both' },
   },
 });
 const REDIS = values.redis;
@@ -209,8 +210,8 @@ try {
   console.log(
     `distributed benchmark: Redis ${REDIS.replace(/\/\/[^@/]*@/, '//***@')}, node ${process.version}`,
   );
-  await tiny();
-  await cpu();
+  if (values.only !== 'cpu') await tiny();
+  if (values.only !== 'tiny') await cpu();
 } finally {
   await stopAll();
 }
