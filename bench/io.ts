@@ -96,6 +96,8 @@ async function pMapUndici(urls: string[], width: number): Promise<number> {
   return seconds;
 }
 
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 200));
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -161,8 +163,12 @@ async function partJob(): Promise<void> {
       const ours: Timing[] = [];
       const peer: number[] = [];
       for (let r = 0; r < RUNS; r++) {
-        ours.push(await timeConc(mode, width, urls));
+        // alternate who goes first, and let the server settle (close the last run's sockets) in between
+        if (r % 2 === 0) ours.push(await timeConc(mode, width, urls));
+        await settle();
         peer.push(await pMapUndici(urls, width));
+        await settle();
+        if (r % 2 === 1) ours.push(await timeConc(mode, width, urls));
       }
       const total = ours.map((t) => t.seconds);
       const steady = ours.map((t) => t.seconds - t.startup);
