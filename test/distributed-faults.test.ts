@@ -97,6 +97,23 @@ describe.runIf(available)('distributed faults', () => {
     expect(await result).toEqual([1, 4, 9]);
   });
 
+  it('a burst of 5,000 submits: at most 2,000 jobs in Redis at once (no events trimmed unread), every result back', async () => {
+    const { ex, queue, addWorker } = await setup('burst', 0);
+    const items = Array.from({ length: 5000 }, (_, i) => i);
+    const all = Promise.all(items.map((i) => ex.submit(basic.square, i)));
+    const raw = new Queue(queue, { connection: { url: REDIS } });
+    cleanups.push(() => raw.close());
+    let waiting = 0;
+    for (let i = 0; i < 100 && waiting < 2000; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      waiting = await raw.getWaitingCount();
+    }
+    expect(waiting).toBe(2000);
+    expect(ex.stats().queued).toBe(5000);
+    await addWorker();
+    expect(await all).toEqual(items.map((i) => i * i));
+  });
+
   it('no worker running → a call with a timeout fails with TaskTimeoutError that says so', async () => {
     const { ex, queue } = await setup('none', 0);
     const error = (await ex.run(basic.square, [3], { timeoutMs: 700 }).catch((e: unknown) => e)) as Error;

@@ -19,6 +19,7 @@ import {
   TaskNotFoundError,
   TaskTimeoutError,
 } from '../../errors.ts';
+import { Deque } from '../../internal/deque.ts';
 import type { Job } from '../../internal/job.ts';
 import type { TaskRef } from '../../tasks.ts';
 import type { Backend, BackendStats } from '../backend.ts';
@@ -41,6 +42,12 @@ export interface DistributedOptions {
 /** Items map/imap keep queued in Redis at once by default: enough to keep many workers busy. */
 const WINDOW = 1024;
 const ADD_CHUNK = 1000;
+/**
+ * Jobs of one executor in Redis at once; the rest wait here. Each job writes ~4 events to the queue's
+ * event stream, which BullMQ trims to ~10,000: more jobs at once and their results' events could be
+ * trimmed before QueueEvents reads them (the watchdog would still find them, seconds later).
+ */
+const MAX_SENT = 2000;
 const WATCH_MS = 2_000;
 /** Redis unreachable this long while tasks wait → they fail with a clear error instead of hanging. */
 const LOST_AFTER_MS = 10_000;
@@ -82,7 +89,9 @@ export class DistributedBackend implements Backend {
   #connecting: Promise<Link> | undefined;
   #byId = new Map<string, Entry>();
   #byJob = new Map<Job, Entry>();
-  #toAdd: Entry[] = [];
+  #toAdd = new Deque<Entry>();
+  /** Entries added (or being added) to Redis and not yet settled. */
+  #sent = 0;
   #flushScheduled = false;
   #running = 0;
   #workers = 0;
@@ -181,8 +190,8 @@ export class DistributedBackend implements Backend {
     } else if (this.#byId.size > 0) {
       await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     }
-    clearInterval(this.#watch);
     const link = this.#link ?? (await this.#connecting?.catch(() => undefined));
+    clearInterval(this.#watch);
     if (!link) return;
     await bounded(Promise.allSettled([...this.#chores]), 3_000);
     await this.#ops.closeLink(link);
@@ -201,7 +210,7 @@ export class DistributedBackend implements Backend {
         // Fail what waits; the next submit tries again (Redis may be back by then).
         this.#connecting = undefined;
         const failure = error instanceof ConcError ? error : unreachable(this.#url, error);
-        for (const entry of this.#toAdd.splice(0)) this.#fail(entry, failure);
+        for (const entry of this.#toAdd.drain()) this.#fail(entry, failure);
         throw failure;
       },
     );
@@ -270,7 +279,7 @@ export class DistributedBackend implements Backend {
   // ── adding ──────────────────────────────────────────────────────────────────────────────────────
 
   #scheduleFlush(): void {
-    if (this.#toAdd.length >= ADD_CHUNK) {
+    if (this.#toAdd.length >= ADD_CHUNK && this.#sent + ADD_CHUNK <= MAX_SENT) {
       this.#flush();
       return;
     }
@@ -284,11 +293,18 @@ export class DistributedBackend implements Backend {
     });
   }
 
-  /** Everything started since the last flush goes to Redis in one addBulk (per ADD_CHUNK jobs). */
+  /** What was started since the last flush goes to Redis in one addBulk (per ADD_CHUNK), up to MAX_SENT. */
   #flush(): void {
     const link = this.#link;
     if (!link) return;
-    const batch = this.#toAdd.splice(0).filter((entry) => !entry.job.settled && entry.state === 'new');
+    const batch: Entry[] = [];
+    while (this.#toAdd.length > 0 && this.#sent < MAX_SENT) {
+      const entry = this.#toAdd.shift()!;
+      if (entry.job.settled || entry.state !== 'new') continue;
+      entry.state = 'adding';
+      this.#sent++;
+      batch.push(entry);
+    }
     for (let i = 0; i < batch.length; i += ADD_CHUNK) {
       const chunk = batch.slice(i, i + ADD_CHUNK);
       const jobs = chunk.map(
@@ -323,10 +339,7 @@ export class DistributedBackend implements Backend {
           for (const entry of chunk) if (this.#byId.get(entry.id) === entry) this.#fail(entry, failure);
         },
       );
-      for (const entry of chunk) {
-        entry.state = 'adding';
-        entry.adding = adding;
-      }
+      for (const entry of chunk) entry.adding = adding;
     }
   }
 
@@ -360,6 +373,10 @@ export class DistributedBackend implements Backend {
     this.#byJob.delete(entry.job);
     this.#inactive(entry);
     clearTimeout(entry.guard);
+    if (entry.state !== 'new') {
+      this.#sent--;
+      if (this.#toAdd.length > 0) this.#scheduleFlush();
+    }
     if (this.#byId.size === 0 && this.#idleWaiters.length > 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
@@ -381,7 +398,9 @@ export class DistributedBackend implements Backend {
     if (ms === undefined) return;
     clearTimeout(entry.guard);
     if (entry.active) {
-      entry.guard = setTimeout(() => this.#silent(entry, ms), ms * 2 + 5_000);
+      // a batch's items share the worker's local slots: allow for them running one after another
+      const items = entry.job.batch ? entry.job.args.length : 1;
+      entry.guard = setTimeout(() => this.#silent(entry, ms), ms * 2 * items + 5_000);
     } else {
       entry.guard = setTimeout(() => void this.#unstarted(entry, ms), ms);
     }
@@ -459,7 +478,7 @@ export class DistributedBackend implements Backend {
         'the tasks still waiting for it are failed. Check that Redis is running and reachable, then run them again.',
     );
     for (const entry of [...this.#byId.values()]) this.#fail(entry, error);
-    this.#toAdd.length = 0;
+    this.#toAdd.drain();
   }
 
   /** Looks up jobs not heard of for a while (or all, after a reconnect): finished ones settle, lost ones are re-added. */
@@ -498,7 +517,8 @@ export class DistributedBackend implements Backend {
       this.#inactive(entry); // Redis restarted without its data: run it again
       this.#readded++;
       entry.state = 'new';
-      this.#toAdd.push(entry);
+      this.#sent--;
+      this.#toAdd.unshift(entry);
       this.#scheduleFlush();
     } else if (fate.kind === 'completed') {
       this.#complete(entry, fate.returnvalue);
