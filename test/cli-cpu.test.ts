@@ -36,6 +36,17 @@ describe('conc cpu', () => {
     expect(out).toMatch(/^Duration \d+\.\d\d seconds\n$/);
   });
 
+  it('--mode auto says what auto chose, then the Duration line; --json carries the choice', async () => {
+    const { code, out } = await conc('cpu', '--mode', 'auto');
+    expect(code).toBe(0);
+    const [choice, duration] = out.trim().split('\n');
+    expect(choice).toMatch(/^auto chose threads, \d+ threads — CPU-bound/);
+    expect(duration).toMatch(/^Duration \d+\.\d\d seconds$/);
+    const json = JSON.parse((await conc('cpu', '--mode', 'auto', '--json')).out);
+    expect(json.auto).toMatchObject({ chosen: 'threads', verdict: 'cpu-bound' });
+    expect(json.results).toHaveLength(20);
+  });
+
   it('--print shows each n and its exact sum', async () => {
     const { code, out } = await conc('cpu', '--count', '3', '--print');
     expect(code).toBe(0);

@@ -80,6 +80,14 @@ describe('conc io on the embedded demo sites', () => {
     expect(err).toBe('');
   });
 
+  it('--mode auto says what auto chose (async, I/O-bound) before the closing line', async () => {
+    const { code, out } = await conc('io', '--mode', 'auto', '--latency', '20');
+    expect(code).toBe(0);
+    const [choice, closing] = out.trim().split('\n');
+    expect(choice).toMatch(/^auto chose async, width \d+ at the end — I\/O-bound/);
+    expect(closing).toMatch(/^Downloaded 160 sites in \d+\.\d\d seconds$/);
+  });
+
   it('--json prints one document with every result, nothing else', async () => {
     const { code, out } = await conc(
       'io',

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { Mode } from '../executor.ts';
 import { MAX_N } from '../workloads/cpu.ts';
 import { type CpuReport, DEFAULT_COUNT, DEFAULT_START, MAX_COUNT, runCpuJob } from '../workloads/cpu-job.ts';
-import { choiceOption, Exit, intOption, printJson, UsageError } from './shared.ts';
+import { choiceOption, Exit, intOption, printJson, UsageError, watchingAuto } from './shared.ts';
 
 const MODES = [
   'sync',
@@ -68,31 +68,35 @@ async function runCpu(flags: CpuFlags): Promise<number> {
   }
   const bar = process.stderr.isTTY && !flags.json ? progressBar() : undefined;
   let report: CpuReport;
+  let auto: { line: string; json: Record<string, unknown> } | undefined;
   try {
-    report = await runCpuJob({
-      mode: flags.mode,
-      workers: flags.workers,
-      start: flags.start,
-      count: flags.count,
-      chunkSize: flags.chunkSize,
-      redis: flags.redis,
-      queue: flags.queue,
-      onProgress: (done, total) => {
-        if (!bar) return;
-        if (done === 1) bar.start(total, 0);
-        bar.update(done);
-      },
-    });
+    ({ result: report, auto } = await watchingAuto(flags.mode, () =>
+      runCpuJob({
+        mode: flags.mode,
+        workers: flags.workers,
+        start: flags.start,
+        count: flags.count,
+        chunkSize: flags.chunkSize,
+        redis: flags.redis,
+        queue: flags.queue,
+        onProgress: (done, total) => {
+          if (!bar) return;
+          if (done === 1) bar.start(total, 0);
+          bar.update(done);
+        },
+      }),
+    ));
   } finally {
     bar?.stop();
   }
   if (flags.json) {
-    printJson(report);
+    printJson(auto ? { ...report, auto: auto.json } : report);
     return Exit.ok;
   }
   if (flags.print) {
     for (const { n, sum } of report.results) process.stdout.write(`sum of squares below ${n} = ${sum}\n`);
   }
+  if (auto) process.stdout.write(`${auto.line}\n`);
   process.stdout.write(`${closingLine(report)}\n`);
   return Exit.ok;
 }

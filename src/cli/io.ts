@@ -9,7 +9,7 @@ import type { Mode } from '../executor.ts';
 import type { DownloadResult } from '../http/download.ts';
 import { checkUrl, parseUrlList } from '../http/url.ts';
 import { type IoJobOptions, type IoReport, runIoJob } from '../workloads/io-job.ts';
-import { choiceOption, Exit, intOption, printJson, UsageError } from './shared.ts';
+import { choiceOption, Exit, intOption, printJson, UsageError, watchingAuto } from './shared.ts';
 
 const MODES = [
   'sync',
@@ -113,15 +113,17 @@ async function runIo(args: string[], flags: IoFlags): Promise<number> {
   };
   bar?.start((urls ?? ['jython', 'dice']).length * (flags.repeat ?? (urls ? 1 : 80)), 0);
   let outcome: IoReport;
+  let auto: { line: string; json: Record<string, unknown> } | undefined;
   try {
-    outcome = await runIoJob(options);
+    ({ result: outcome, auto } = await watchingAuto(flags.mode, () => runIoJob(options)));
   } finally {
     bar?.stop();
   }
   if (flags.json) {
-    printJson(outcome);
+    printJson(auto ? { ...outcome, auto: auto.json } : outcome);
   } else {
     if (!flags.verbose) listFailures(outcome.results.filter((r) => !reported.has(r.url)));
+    if (auto) process.stdout.write(`${auto.line}\n`);
     process.stdout.write(`${closingLine(outcome)}\n`);
   }
   return outcome.failed > 0 ? Exit.someFailed : Exit.ok;

@@ -1,5 +1,6 @@
 /** Helpers every CLI command uses: option parsers that fail as usage errors, and exit codes. */
 import { InvalidArgumentError } from 'commander';
+import { describeAutoChoice, watchAuto } from '../backends/auto/channel.ts';
 
 /** Exit codes of every command: 0 all good, 1 some items failed, 2 usage error. */
 export const Exit = { ok: 0, someFailed: 1, usage: 2 } as const;
@@ -36,4 +37,26 @@ export function printJson(value: unknown): void {
   process.stdout.write(
     `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
   );
+}
+
+/**
+ * Runs a job and, when its mode is auto, catches what auto chose: `line` for humans, `json` for --json.
+ * Jobs don't hand out their executor, so the choice comes from auto's diagnostics channel.
+ */
+export async function watchingAuto<T>(
+  mode: string,
+  run: () => Promise<T>,
+): Promise<{ result: T; auto?: { line: string; json: Record<string, unknown> } }> {
+  if (mode !== 'auto') return { result: await run() };
+  const watch = watchAuto();
+  let result: T;
+  try {
+    result = await run();
+  } finally {
+    watch.stop();
+  }
+  const choice = watch.last();
+  if (!choice) return { result };
+  const { chosen, verdict, width, reason } = choice;
+  return { result, auto: { line: describeAutoChoice(choice), json: { chosen, verdict, width, reason } } };
 }

@@ -61,7 +61,8 @@ export function classify(m: Measurement): Classification {
       reason: `CPU-bound: the task computes most of the time — ${figures}.`,
     };
   }
-  if (m.elu >= BLOCKED_LOOP_ELU && m.loopDelayMs >= perTaskMs / 2) {
+  // a task that holds the loop delays it by about its whole length (start-up work or a co-located server does not)
+  if (m.elu >= BLOCKED_LOOP_ELU && m.loopDelayMs >= perTaskMs * 0.8) {
     return {
       ...m,
       cpuRatio,
