@@ -1,5 +1,8 @@
-/** conc: one executor API over sync, async, worker threads and child processes. */
+/** conc: one executor API over sync, async, worker threads, child processes, Redis workers and auto. */
 
+export type { AutoEvent } from './backends/auto/channel.ts';
+export { describeAutoChoice, subscribeAuto, watchAuto } from './backends/auto/channel.ts';
+export type { AutoChoice } from './backends/auto.ts';
 export {
   AbortError,
   ConcError,
