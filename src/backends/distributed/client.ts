@@ -1,9 +1,9 @@
 /**
  * Mode 'distributed': tasks become BullMQ jobs on a Redis queue, run by `conc worker`s on any machine.
  *
- *   start(job) ─▶ toAdd ─(one addBulk per tick)─▶ Redis queue ─▶ conc worker(s)
- *                                                                    │
- *   settle ◀─ QueueEvents: active · completed · failed · waiting ◀───┘
+ *   start(job) ─▶ toAdd ─(one addBulk per tick; ≤ 2,000 in Redis)─▶ Redis queue ─▶ conc worker(s)
+ *                                                                       │
+ *   settle ◀─ QueueEvents: active · completed · failed · waiting ◀──────┘
  *   cancel ─▶ Queue.remove (waiting) · PUBLISH cancel (running)
  *   watchdog: Redis gone too long → fail clearly; Redis back (or events quiet) → look jobs up, re-add lost ones
  *
@@ -75,6 +75,10 @@ interface Entry {
   readds: number;
 }
 
+/**
+ * The backend of mode 'distributed'. Created without touching Redis; connects on the first task, and
+ * tries again on the next one if Redis was unreachable.
+ */
 export class DistributedBackend implements Backend {
   readonly mode = 'distributed' as const;
   readonly concurrency: number;

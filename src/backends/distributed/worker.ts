@@ -72,6 +72,8 @@ export interface WorkerOptions extends AllowListOptions {
 export interface DistributedWorker {
   readonly queue: string;
   readonly concurrency: number;
+  /** Where jobs run in this process. */
+  readonly mode: 'threads' | 'processes' | 'async';
   /** Module id → module URL of every task module this worker runs. */
   readonly modules: ReadonlyMap<string, string>;
   /** Stops taking jobs; finishes running ones first unless `force`. */
@@ -244,6 +246,7 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
   return {
     queue,
     concurrency,
+    mode,
     modules,
     close({ force = false } = {}) {
       if (closing && !force) return closing;
@@ -321,7 +324,8 @@ function classify(error: unknown): [FailStatus, unknown] {
   return ['threw', error];
 }
 
-/** The URL shown in the worker's banner. */
+/** The worker's banner: where it listens (password masked), how, and which task modules it runs. */
 export function describeWorker(worker: DistributedWorker, url: string): string {
-  return `conc worker: queue "${worker.queue}" at ${redact(url)}, ${worker.concurrency} at once, tasks: ${[...worker.modules.keys()].join(', ') || 'none'}`;
+  const tasks = [...worker.modules.keys()].join(', ') || 'none';
+  return `conc worker: queue "${worker.queue}" at ${redact(url)}, ${worker.concurrency} jobs at once (${worker.mode}), tasks: ${tasks}`;
 }
