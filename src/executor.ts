@@ -93,7 +93,8 @@ export interface Executor extends AsyncDisposable {
   stats(): ExecutorStats;
 }
 
-const MODES: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 'distributed', 'auto'];
+/** Every mode, in the order the docs list them. */
+export const MODES: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 'distributed', 'auto'];
 const OPTION_KEYS = new Set([
   'mode',
   'workers',

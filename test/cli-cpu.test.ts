@@ -1,33 +1,10 @@
 /** `conc cpu` through the CLI's main(): output, JSON, exit codes, and bad input. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { conc } from './helpers/cli.ts';
 
 afterEach(() => {
   process.exitCode = undefined;
 });
-
-/** Runs `conc …args` in this process; returns the exit code and what it printed. */
-async function conc(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-    process.exitCode = undefined;
-  }
-}
 
 describe('conc cpu', () => {
   it('runs the article’s job and closes with the Duration line', async () => {

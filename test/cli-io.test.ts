@@ -5,8 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.ts';
 import { PAGE_BYTES, type Sites, startSites } from '../src/lab/sites.ts';
+import { conc } from './helpers/cli.ts';
 
 let dir: string;
 let sites: Sites;
@@ -22,29 +22,6 @@ afterAll(async () => {
 afterEach(() => {
   process.exitCode = undefined;
 });
-
-/** Runs `conc …args` in this process; returns the exit code and what it printed. */
-async function conc(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-    process.exitCode = undefined;
-  }
-}
 
 function file(name: string, text: string): string {
   const path = join(dir, name);

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Mode } from '../executor.ts';
+import { MODES } from '../executor.ts';
 import { checkUrl, parseUrlList } from '../http/url.ts';
 import {
   type Comparison,
@@ -26,14 +27,6 @@ import { stringifyDocument } from '../lab/report/json.ts';
 import { renderTable } from '../lab/report/table.ts';
 import { choiceOption, Exit, intOption, UsageError } from './shared.ts';
 
-const MODES = [
-  'sync',
-  'async',
-  'threads',
-  'processes',
-  'distributed',
-  'auto',
-] as const satisfies readonly Mode[];
 const LOCAL_MODES: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 'auto'];
 /** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
 const INTERRUPTED = 130;

@@ -5,18 +5,10 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { Mode } from '../executor.ts';
+import { MODES } from '../executor.ts';
 import { MAX_N } from '../workloads/cpu.ts';
 import { type CpuReport, DEFAULT_COUNT, DEFAULT_START, MAX_COUNT, runCpuJob } from '../workloads/cpu-job.ts';
 import { choiceOption, Exit, intOption, printJson, UsageError, watchingAuto } from './shared.ts';
-
-const MODES = [
-  'sync',
-  'async',
-  'threads',
-  'processes',
-  'distributed',
-  'auto',
-] as const satisfies readonly Mode[];
 
 interface CpuFlags {
   mode: Mode;

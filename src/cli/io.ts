@@ -6,19 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { Mode } from '../executor.ts';
+import { MODES } from '../executor.ts';
 import type { DownloadResult } from '../http/download.ts';
 import { checkUrl, parseUrlList } from '../http/url.ts';
 import { type IoJobOptions, type IoReport, runIoJob } from '../workloads/io-job.ts';
 import { choiceOption, Exit, intOption, printJson, UsageError, watchingAuto } from './shared.ts';
 
-const MODES = [
-  'sync',
-  'async',
-  'threads',
-  'processes',
-  'distributed',
-  'auto',
-] as const satisfies readonly Mode[];
 /** Failures listed on stderr without --verbose; the rest are counted. */
 const SHOWN_FAILURES = 10;
 
