@@ -208,5 +208,21 @@ describe.runIf(available)('distributed faults', () => {
     for (const reason of reasons)
       expect(reason).toMatch(/not found among the task modules|not a function|not found in/);
     expect(existsSync(marker)).toBe(false);
+
+    // malformed data on an allowed task: refused as such, never run
+    const bad = [{ a: encode('not a list') }, { a: encode([2]), t: 'soon' }, { a: 'not base64 v8' }, {}];
+    const badFailed = Promise.all(
+      bad.map(
+        (_, i) =>
+          new Promise<string>((resolve) =>
+            events.on(`failed:bad-${i}` as 'failed', ({ failedReason }) => resolve(failedReason)),
+          ),
+      ),
+    );
+    await raw.addBulk(bad.map((data, i) => ({ name: 'basic#square', data, opts: { jobId: `bad-${i}` } })));
+    for (const reason of await badFailed) {
+      expect(reason).toMatch(/malformed|could not read the job's arguments|has no conc arguments/);
+      expect(reason).toContain('[conc:clone:');
+    }
   });
 });

@@ -175,7 +175,15 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     const data = job.data as JobData;
     if (typeof data?.a !== 'string')
       throw failure('clone', new Error('the job has no conc arguments; was it added by conc?'));
-    const args = decodeOrRefuse(data.a, 'arguments') as unknown[];
+    const args = decodeOrRefuse(data.a, 'arguments');
+    const timeoutOk =
+      data.t === undefined || (typeof data.t === 'number' && data.t > 0 && Number.isFinite(data.t));
+    if (!Array.isArray(args) || !timeoutOk) {
+      throw failure(
+        'clone',
+        new Error('the job data is malformed (arguments or timeout); was it added by conc?'),
+      );
+    }
     const runner = runnerFor(data);
     const ex = runner.ex;
     const options = signal || data.t !== undefined ? { signal, timeoutMs: data.t } : undefined;
@@ -319,7 +327,7 @@ function classify(error: unknown): [FailStatus, unknown] {
   if (error instanceof WorkerCrashedError) return ['crashed', error];
   if (error instanceof TaskNotFoundError) return ['refused', error];
   if (error instanceof InitializerError) return ['init', error];
-  if (error instanceof TaskArgumentError) return ['clone', error];
+  if (error instanceof TaskArgumentError || error instanceof InvalidOptionsError) return ['clone', error];
   if (error instanceof AbortError) return ['aborted', error];
   return ['threw', error];
 }
