@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encode } from '../src/backends/distributed/wire.ts';
 import { type DistributedWorker, startWorker } from '../src/backends/distributed/worker.ts';
 import {
+  AbortError,
   ConcError,
   createExecutor,
   TaskError,
@@ -112,6 +113,22 @@ describe.runIf(available)('distributed faults', () => {
     expect(ex.stats().queued).toBe(5000);
     await addWorker();
     expect(await all).toEqual(items.map((i) => i * i));
+  });
+
+  it('abort: the call rejects with AbortError and its waiting jobs are removed from Redis', async () => {
+    const { ex, queue } = await setup('abort', 0);
+    const raw = new Queue(queue, { connection: { url: REDIS } });
+    cleanups.push(() => raw.close());
+    const controller = new AbortController();
+    const run = ex.map(basic.square, [1, 2, 3, 4, 5], { signal: controller.signal });
+    run.catch(() => {});
+    while ((await raw.getWaitingCount()) < 5) await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort();
+    await expect(run).rejects.toBeInstanceOf(AbortError);
+    for (let i = 0; i < 100 && (await raw.getWaitingCount()) > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await raw.getWaitingCount()).toBe(0);
+    expect(ex.stats()).toMatchObject({ queued: 0, running: 0 });
   });
 
   it('no worker running → a call with a timeout fails with TaskTimeoutError that says so', async () => {
