@@ -50,7 +50,7 @@ export function registerWorker(program: Command): void {
     .option('--no-builtins', "do not allow conc's built-in workloads (conc/cpu, conc/io)")
     .option(
       '--stall-ms <ms>',
-      'how soon a dead worker's job runs elsewhere (lock duration)',
+      "how soon a dead worker's job runs elsewhere (lock duration)",
       intOption('--stall-ms', 500, 600_000),
       5000,
     )
