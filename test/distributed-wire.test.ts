@@ -1,5 +1,6 @@
 /** The distributed wire format and Redis URL handling: no Redis needed. */
-import { pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DistributedBackend } from '../src/backends/distributed/client.ts';
 import { failedJobError } from '../src/backends/distributed/outcome.ts';
@@ -180,5 +181,28 @@ describe("a worker's local executors", () => {
     expect(closed).toEqual(['b']);
     await runners.close(false);
     expect(closed.sort()).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('the import graph', () => {
+  it('bullmq and ioredis load only when mode distributed connects', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => /[\\/](bullmq|ioredis)[\\/]/.test(k)).length;
+      const { createExecutor } = await import('./src/index.ts');
+      const ex = createExecutor({ mode: 'async' });
+      await ex.close();
+      createExecutor({ mode: 'distributed', queue: 'never-used' });
+      const before = loaded();
+      await import('./src/backends/distributed/link.ts');
+      console.log(JSON.stringify({ before, after: loaded() }));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    const { before, after } = JSON.parse(out.trim().split('\n').pop()!);
+    expect(before).toBe(0);
+    expect(after).toBeGreaterThan(0);
   });
 });
