@@ -222,4 +222,8 @@ try {
   if (values.only !== 'tiny') await cpu();
 } finally {
   await stopAll();
+  // whatever a failed or interrupted run left behind
+  for (const name of [`bench-raw-${tag}`, `bench-conc-${tag}`, `bench-cpu-1-${tag}`, `bench-cpu-2-${tag}`]) {
+    await removeQueue(name).catch(() => {});
+  }
 }
