@@ -45,9 +45,14 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`conc: ${error.message}\n`);
       return Exit.usage;
     }
-    process.stderr.write(
-      `conc: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    // conc's own errors say what happened and what to do: the message is enough; anything else is a bug
+    const text =
+      error instanceof ConcError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    process.stderr.write(`conc: ${text}\n`);
     return Exit.someFailed;
   }
 }
