@@ -1,33 +1,59 @@
 /**
  * conc's error tree. Every error conc raises extends {@link ConcError} and carries a stable `code`;
  * the message says what happened and what to do about it.
+ *
+ * `instanceof` works across copies of conc (two versions installed side by side, or a worker's own
+ * copy): each error carries a `Symbol.for` brand listing the codes of its class chain, and every class
+ * recognises an object whose brand names its code. Kept free of imports: worker entries load it.
  */
+const BRAND: unique symbol = Symbol.for('conc.error.codes') as never;
+
+interface Branded {
+  [BRAND]?: readonly string[];
+}
+
 export class ConcError extends Error {
-  readonly code: string = 'CONC_ERR';
+  /** The stable code of this class; instances carry it as `code`. */
+  static readonly code: string = 'CONC_ERR';
+  readonly code: string;
+  declare readonly [BRAND]: readonly string[];
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
+    this.code = (new.target as typeof ConcError).code;
+    const codes: string[] = [];
+    for (let c = new.target as typeof ConcError; c && c !== (Error as unknown); c = Object.getPrototypeOf(c))
+      if (Object.hasOwn(c, 'code')) codes.push(c.code);
+    Object.defineProperty(this, BRAND, { value: Object.freeze(codes) });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const codes = (value as Branded)[BRAND];
+    return Array.isArray(codes) && codes.includes(this.code);
   }
 }
 
 /** An option passed to `createExecutor` (or a call) is missing, unknown or out of range. */
 export class InvalidOptionsError extends ConcError {
-  override readonly code = 'CONC_ERR_INVALID_OPTIONS';
+  static override readonly code = 'CONC_ERR_INVALID_OPTIONS';
 }
 
 /** A task reference could not be resolved: the module, the export or the function is missing. */
 export class TaskNotFoundError extends ConcError {
-  override readonly code = 'CONC_ERR_TASK_NOT_FOUND';
+  static override readonly code = 'CONC_ERR_TASK_NOT_FOUND';
 }
 
 /** A task's arguments (or its result) cannot cross the boundary: they are not structured-cloneable. */
 export class TaskArgumentError extends ConcError {
-  override readonly code = 'CONC_ERR_TASK_ARGUMENT';
+  static override readonly code = 'CONC_ERR_TASK_ARGUMENT';
 }
 
 /** The task itself threw. `cause` is the original error, rebuilt with its name, stack, code and own props. */
 export class TaskError extends ConcError {
-  override readonly code = 'CONC_ERR_TASK';
+  static override readonly code = 'CONC_ERR_TASK';
   /** The task's name, as in its reference. */
   readonly task: string;
   constructor(task: string, cause: unknown) {
@@ -40,12 +66,12 @@ export class TaskError extends ConcError {
 
 /** The per-worker initializer threw; the executor is broken and rejects every task. */
 export class InitializerError extends ConcError {
-  override readonly code = 'CONC_ERR_INITIALIZER';
+  static override readonly code = 'CONC_ERR_INITIALIZER';
 }
 
 /** The worker running a task died (exit, signal, uncaught error) before the task settled. */
 export class WorkerCrashedError extends ConcError {
-  override readonly code = 'CONC_ERR_WORKER_CRASHED';
+  static override readonly code = 'CONC_ERR_WORKER_CRASHED';
   readonly task: string;
   constructor(task: string, detail: string, options?: { cause?: unknown }) {
     super(
@@ -57,13 +83,28 @@ export class WorkerCrashedError extends ConcError {
   }
 }
 
+/**
+ * The pool cannot start workers (they fail to spawn, or keep dying before they are ready). Like
+ * Python's BrokenProcessPool: every queued and later task of this executor fails with it.
+ */
+export class BrokenPoolError extends ConcError {
+  static override readonly code = 'CONC_ERR_POOL_BROKEN';
+}
+
+/** Redis cannot be used: unreachable, refused the password, lost the connection too long, or lost a job. */
+export class RedisError extends ConcError {
+  static override readonly code = 'CONC_ERR_REDIS';
+}
+
 /** A task ran longer than its timeout; a pool worker running it was terminated and replaced. */
 export class TaskTimeoutError extends ConcError {
-  override readonly code = 'CONC_ERR_TASK_TIMEOUT';
+  static override readonly code = 'CONC_ERR_TASK_TIMEOUT';
   readonly task: string;
   readonly timeoutMs: number;
-  constructor(task: string, timeoutMs: number) {
-    super(`Task "${task}" did not finish within ${timeoutMs} ms (timeout counted from when it started).`);
+  constructor(task: string, timeoutMs: number, message?: string) {
+    super(
+      message ?? `Task "${task}" did not finish within ${timeoutMs} ms (timeout counted from when it started).`,
+    );
     this.task = task;
     this.timeoutMs = timeoutMs;
   }
@@ -71,7 +112,7 @@ export class TaskTimeoutError extends ConcError {
 
 /** The call was aborted through its AbortSignal. `name` is 'AbortError', like the platform's. */
 export class AbortError extends ConcError {
-  override readonly code = 'CONC_ERR_ABORTED';
+  static override readonly code = 'CONC_ERR_ABORTED';
   constructor(message = 'The operation was aborted.', options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'AbortError';
@@ -80,7 +121,7 @@ export class AbortError extends ConcError {
 
 /** The executor was closed; it takes no new work. */
 export class ExecutorClosedError extends ConcError {
-  override readonly code = 'CONC_ERR_EXECUTOR_CLOSED';
+  static override readonly code = 'CONC_ERR_EXECUTOR_CLOSED';
   constructor(what = 'submit') {
     super(`Cannot ${what}: the executor is closed. Create a new executor with createExecutor().`);
   }

@@ -1,45 +1,20 @@
 /**
- * The executor contract: one API whatever runs the tasks. Each backend only starts, cancels and
- * closes jobs; submit, map, imap, settle, abort and per-call timeouts are written here once.
+ * The executor contract: one API whatever runs the tasks. A backend only runs plain jobs and reports
+ * their outcomes; submit, map, imap, settle, abort, chunking, retries and public errors live above it.
  */
-import { availableParallelism } from 'node:os';
-import type { Backend, Mode } from './backends/backend.ts';
 import { createBackend } from './backends/registry.ts';
+import type { Backend } from './core/backend.ts';
+import { Call } from './core/call.ts';
+import { abortError, publicError } from './core/public-error.ts';
 import { ExecutorClosedError, InvalidOptionsError } from './errors.ts';
-import { Job } from './internal/job.ts';
-import {
-  abortError,
-  type ImapOptions,
-  type JobDefaults,
-  type MapOptions,
-  MapRun,
-  validateMapOptions,
-} from './mapping.ts';
-import { type AnyTaskRef, isTaskRef, show, type TaskRef } from './tasks.ts';
+import { MapRun } from './map/map-run.ts';
+import { type ImapOptions, type MapOptions, validateMapOptions } from './map/options.ts';
+import { type ExecutorOptions, type Mode, type ResolvedOptions, resolveOptions } from './options.ts';
+import { isTaskRef, type TaskRef } from './tasks.ts';
+import { show } from './util/show.ts';
 
-export type { Mode };
-
-export interface ExecutorOptions {
-  /** How tasks run: on the event loop (sync, async), on worker threads, child processes or Redis workers. */
-  mode: Mode;
-  /** Parallel tasks. Default: 1 for sync, unbounded for async, the number of cores for pools. */
-  workers?: number | undefined;
-  /** A task run once in each worker before its first task (once in total for sync/async). */
-  initializer?: AnyTaskRef | undefined;
-  initArgs?: unknown[] | undefined;
-  /** Per-task timeout, counted from when the task starts running. */
-  taskTimeoutMs?: number | undefined;
-  /** Re-runs of a task that threw, crashed its worker or timed out. Default 0. */
-  retries?: number | undefined;
-  /** Replace a pool worker after it ran this many tasks. Default: never. */
-  maxTasksPerWorker?: number | undefined;
-  /** Stop a pool worker idle this long (ms). Default: keep until close. */
-  idleTimeoutMs?: number | undefined;
-  /** distributed only: the Redis URL (redis:// or rediss://). */
-  redis?: string | undefined;
-  /** distributed only: the BullMQ queue name. Default 'conc'. */
-  queue?: string | undefined;
-}
+export type { ExecutorOptions, Mode };
+export { MODES } from './options.ts';
 
 export interface RunOptions {
   signal?: AbortSignal | undefined;
@@ -93,126 +68,6 @@ export interface Executor extends AsyncDisposable {
   stats(): ExecutorStats;
 }
 
-/** Every mode, in the order the docs list them. */
-export const MODES: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 'distributed', 'auto'];
-const OPTION_KEYS = new Set([
-  'mode',
-  'workers',
-  'initializer',
-  'initArgs',
-  'taskTimeoutMs',
-  'retries',
-  'maxTasksPerWorker',
-  'idleTimeoutMs',
-  'redis',
-  'queue',
-]);
-
-/** Options after validation, with defaults filled in. */
-export interface ResolvedOptions {
-  mode: Mode;
-  workers: number;
-  initializer: TaskRef | undefined;
-  initArgs: unknown[];
-  taskTimeoutMs: number | undefined;
-  retries: number;
-  maxTasksPerWorker: number;
-  idleTimeoutMs: number;
-  redis: string | undefined;
-  queue: string;
-}
-
-export function resolveOptions(options: ExecutorOptions): ResolvedOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionsError(
-      `createExecutor(options): options must be an object like { mode: 'threads' }; got ${show(options)}.`,
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) {
-      throw new InvalidOptionsError(
-        `createExecutor: unknown option "${key}". Known options: ${[...OPTION_KEYS].join(', ')}.`,
-      );
-    }
-  }
-  const { mode } = options;
-  if (!MODES.includes(mode)) {
-    throw new InvalidOptionsError(
-      `createExecutor: mode must be one of ${MODES.join(', ')}; got ${show(mode)}.`,
-    );
-  }
-  const cores = availableParallelism();
-  const defaultWorkers = mode === 'sync' ? 1 : mode === 'async' ? Number.POSITIVE_INFINITY : cores;
-  const workers = options.workers ?? defaultWorkers;
-  const unbounded = mode === 'async' && workers === Number.POSITIVE_INFINITY;
-  if (!unbounded && !(Number.isInteger(workers) && workers >= 1)) {
-    throw new InvalidOptionsError(
-      `createExecutor: workers must be an integer ≥ 1${mode === 'async' ? ' or Infinity' : ''}; got ${show(workers)}.`,
-    );
-  }
-  if (mode === 'sync' && workers !== 1) {
-    throw new InvalidOptionsError(
-      `createExecutor: mode 'sync' runs one task at a time (workers: 1); got workers ${workers}. Use mode 'async', 'threads' or 'processes' to run several at once.`,
-    );
-  }
-  if (options.initializer !== undefined && !isTaskRef(options.initializer)) {
-    throw new InvalidOptionsError(
-      `createExecutor: initializer must be a task reference from defineTasks(); got ${show(options.initializer)}.`,
-    );
-  }
-  if (options.initArgs !== undefined && !Array.isArray(options.initArgs)) {
-    throw new InvalidOptionsError(
-      `createExecutor: initArgs must be an array of arguments; got ${show(options.initArgs)}.`,
-    );
-  }
-  const positive = (name: string, value: unknown, allowInfinity: boolean): void => {
-    if (value === undefined) return;
-    const ok = typeof value === 'number' && value > 0 && (Number.isFinite(value) || allowInfinity);
-    if (!ok)
-      throw new InvalidOptionsError(
-        `createExecutor: ${name} must be a positive number${allowInfinity ? ' or Infinity' : ''}; got ${show(value)}.`,
-      );
-  };
-  positive('taskTimeoutMs', options.taskTimeoutMs, false);
-  positive('idleTimeoutMs', options.idleTimeoutMs, true);
-  const { retries, maxTasksPerWorker } = options;
-  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
-    throw new InvalidOptionsError(`createExecutor: retries must be an integer ≥ 0; got ${show(retries)}.`);
-  }
-  if (
-    maxTasksPerWorker !== undefined &&
-    !(
-      maxTasksPerWorker === Number.POSITIVE_INFINITY ||
-      (Number.isInteger(maxTasksPerWorker) && maxTasksPerWorker >= 1)
-    )
-  ) {
-    throw new InvalidOptionsError(
-      `createExecutor: maxTasksPerWorker must be an integer ≥ 1 or Infinity; got ${show(maxTasksPerWorker)}.`,
-    );
-  }
-  if (mode !== 'distributed') {
-    for (const key of ['redis', 'queue'] as const) {
-      if (options[key] !== undefined) {
-        throw new InvalidOptionsError(
-          `createExecutor: "${key}" applies to mode 'distributed' only; got it with mode '${mode}'.`,
-        );
-      }
-    }
-  }
-  return {
-    mode,
-    workers,
-    initializer: options.initializer,
-    initArgs: options.initArgs ?? [],
-    taskTimeoutMs: options.taskTimeoutMs,
-    retries: retries ?? 0,
-    maxTasksPerWorker: maxTasksPerWorker ?? Number.POSITIVE_INFINITY,
-    idleTimeoutMs: options.idleTimeoutMs ?? Number.POSITIVE_INFINITY,
-    redis: options.redis,
-    queue: options.queue ?? 'conc',
-  };
-}
-
 /**
  * Creates an executor. Same calls whatever the mode; change one option to change how work runs.
  *
@@ -254,31 +109,28 @@ class ExecutorImpl implements Executor {
         throw new InvalidOptionsError(`run(task, args): args must be an array; got ${show(args)}.`);
       if (options !== undefined) validateMapOptions(options, 'run');
       const signal = options?.signal;
-      if (signal?.aborted) throw abortError(signal);
-      let onAbort: (() => void) | undefined;
-      const job = new Job(
+      if (signal?.aborted) throw abortError(signal.reason);
+      const onAbort = () => call.cancel(abortError(signal?.reason));
+      const call = new Call(
+        this.#backend,
         task as TaskRef,
         args,
-        false,
         options?.timeoutMs ?? this.#opts.taskTimeoutMs,
         this.#opts.retries,
-        (error, value) => {
-          if (onAbort) signal?.removeEventListener('abort', onAbort);
-          if (error === undefined) {
+        (outcome) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (outcome.kind === 'ok') {
             this.#completed++;
-            resolve(value as R);
+            resolve(outcome.value as R);
           } else {
             this.#failed++;
-            reject(error);
+            reject(publicError(outcome, task.name));
           }
         },
       );
-      if (signal) {
-        onAbort = () => this.#backend.cancel(job, abortError(signal));
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.#submitted++;
-      this.#backend.start(job);
+      call.start();
     });
   }
 
@@ -359,7 +211,7 @@ class ExecutorImpl implements Executor {
   }
 
   #mapRun(task: TaskRef, items: unknown, options: ImapOptions, failFast: boolean): MapRun {
-    const defaults: JobDefaults = {
+    return new MapRun(this.#backend, task, items, options, {
       timeoutMs: this.#opts.taskTimeoutMs,
       retries: this.#opts.retries,
       failFast,
@@ -370,7 +222,6 @@ class ExecutorImpl implements Executor {
         if (ok) this.#completed++;
         else this.#failed++;
       },
-    };
-    return new MapRun(this.#backend, task, items, options, defaults);
+    });
   }
 }

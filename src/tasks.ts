@@ -5,6 +5,7 @@
  */
 import { InvalidOptionsError } from './errors.ts';
 import { REGISTRY } from './internal/resolve-task.ts';
+import { show } from './util/show.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: a task's arguments are whatever its function takes
 export type AnyFn = (...args: any[]) => unknown;
@@ -95,15 +96,4 @@ export function isTaskRef(value: unknown): value is TaskRef {
     typeof (value as TaskRef).module === 'string' &&
     typeof (value as TaskRef).name === 'string'
   );
-}
-
-export function show(value: unknown): string {
-  if (typeof value === 'string') return `"${value}" (string)`;
-  if (typeof value === 'function') return `a function`;
-  if (typeof value === 'symbol') return `${String(value)} (symbol)`;
-  if (typeof value === 'bigint') return `${value}n (bigint)`;
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  return `\`${String(value)}\` (${typeof value})`;
 }

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSites } from '../src/lab/sites.ts';
+import { startSites } from '../src/workloads/sites.ts';
 
 const BIN = new URL('../src/cli/bin.ts', import.meta.url).pathname;
 

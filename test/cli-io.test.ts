@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PAGE_BYTES, type Sites, startSites } from '../src/lab/sites.ts';
+import { PAGE_BYTES, type Sites, startSites } from '../src/workloads/sites.ts';
 import { conc } from './helpers/cli.ts';
 
 let dir: string;

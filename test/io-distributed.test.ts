@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startWorker } from '../src/backends/distributed/worker.ts';
-import { PAGE_BYTES, startSites } from '../src/lab/sites.ts';
+import { PAGE_BYTES, startSites } from '../src/workloads/sites.ts';
 import { runIoJob } from '../src/workloads/io-job.ts';
 
 const REDIS = 'redis://127.0.0.1:6379';

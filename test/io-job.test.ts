@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { AbortError, InvalidOptionsError } from '../src/errors.ts';
-import { PAGE_BYTES, startSites } from '../src/lab/sites.ts';
+import { PAGE_BYTES, startSites } from '../src/workloads/sites.ts';
 import { downloadSite, initSession, releaseSession } from '../src/workloads/io.ts';
 import { runIoJob } from '../src/workloads/io-job.ts';
 

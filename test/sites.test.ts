@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError } from '../src/errors.ts';
-import { PAGE_BYTES, startSites } from '../src/lab/sites.ts';
+import { PAGE_BYTES, startSites } from '../src/workloads/sites.ts';
 
 async function get(
   url: string,

@@ -3,19 +3,25 @@
  * sync runs one task at a time (the article's plain loop); async runs up to `workers` at once
  * (asyncio.gather with a bound). Neither can stop a running function: a timed-out or aborted task is
  * abandoned (its slot freed, its eventual result ignored).
+ *
+ * With `clone`, arguments and results are structured-cloned as a pool would clone them, so that work
+ * `auto` samples here crosses exactly as it will on threads.
  */
-import { AbortError, InitializerError, TaskError, TaskNotFoundError, TaskTimeoutError } from '../errors.ts';
-import { Deque } from '../internal/deque.ts';
-import type { Job } from '../internal/job.ts';
-import { ResolveError, resolveTask } from '../internal/resolve-task.ts';
+import type { Backend, BackendStats } from '../core/backend.ts';
+import type { Job } from '../core/job.ts';
+import { CLOSED_REASON, type Outcome, uncloneableArguments, uncloneableResult } from '../core/outcome.ts';
+import { AbortError, TaskNotFoundError } from '../errors.ts';
+import { resolveTask } from '../internal/resolve-task.ts';
 import type { TaskRef } from '../tasks.ts';
-import type { Backend, BackendStats } from './backend.ts';
+import { Deque } from '../util/deque.ts';
 
 export interface InlineOptions {
   mode: 'sync' | 'async';
   workers: number;
   initializer?: TaskRef | undefined;
   initArgs: unknown[];
+  /** Clone arguments and results (auto's sampling). Default false: passed by reference. */
+  clone?: boolean | undefined;
 }
 
 type Fn = (...args: unknown[]) => unknown;
@@ -24,33 +30,32 @@ export class InlineBackend implements Backend {
   readonly mode: 'sync' | 'async';
   readonly concurrency: number;
   readonly window: number;
-  readonly clonesArguments = false;
+  readonly retriesItself = false;
   #opts: InlineOptions;
   #queue = new Deque<Job>();
   #running = new Map<Job, NodeJS.Timeout | undefined>();
-  #init: Promise<void> | undefined;
-  #broken: InitializerError | undefined;
+  #init: Promise<Outcome | undefined> | undefined;
+  #broken: Outcome | undefined;
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: InlineOptions) {
     this.#opts = options;
     this.mode = options.mode;
-    this.concurrency = options.workers;
-    this.window = Number.isFinite(options.workers) ? Math.max(16, options.workers * 2) : 1024;
+    this.concurrency = options.mode === 'sync' ? 1 : options.workers;
+    this.window = Number.isFinite(this.concurrency) ? Math.max(16, this.concurrency * 2) : 1024;
   }
 
-  start(job: Job): void {
-    if (this.#broken) {
-      job.settle(this.#broken);
-      return;
+  start(jobs: readonly Job[]): void {
+    for (const job of jobs) {
+      if (this.#broken) job.settle(this.#broken);
+      else if (this.#running.size < this.concurrency) void this.#run(job);
+      else this.#queue.push(job);
     }
-    if (this.#running.size < this.concurrency) void this.#run(job);
-    else this.#queue.push(job);
   }
 
   cancel(job: Job, reason: unknown): void {
     if (job.settled) return;
-    job.settle(reason);
+    job.settle({ kind: 'aborted', reason });
     if (this.#running.has(job)) this.#release(job);
     else this.#next(); // drops it from the queue (and a draining close() may now finish)
   }
@@ -61,10 +66,8 @@ export class InlineBackend implements Backend {
 
   async close(cancel: boolean): Promise<void> {
     if (cancel) {
-      const reason = new AbortError(
-        'The executor was closed with { cancel: true } before this task finished.',
-      );
-      for (const job of this.#queue.drain()) if (!job.settled) job.settle(reason);
+      const reason = new AbortError(CLOSED_REASON);
+      for (const job of this.#queue.drain()) if (!job.settled) job.settle({ kind: 'aborted', reason });
       for (const job of [...this.#running.keys()]) this.cancel(job, reason);
       return;
     }
@@ -75,33 +78,51 @@ export class InlineBackend implements Backend {
   async #run(job: Job): Promise<void> {
     if (!job.markRunning()) return this.#next();
     let timer: NodeJS.Timeout | undefined;
-    if (job.timeoutMs !== undefined) {
-      const ms = job.timeoutMs;
+    const ms = job.timeoutMs;
+    if (ms !== undefined) {
       timer = setTimeout(() => {
         if (job.settled) return;
         this.#release(job);
-        if (job.retry()) this.start(job);
-        else job.settle(new TaskTimeoutError(job.ref.name, ms));
+        job.settle({ kind: 'timeout', ms });
       }, ms);
     }
     this.#running.set(job, timer);
-    let error: unknown;
-    let value: unknown;
-    let failed = false;
-    try {
-      await this.#initialize();
-      const fn = await this.#resolve(job.ref);
-      value = job.batch ? await runBatch(fn, job) : await fn(...job.args);
-    } catch (thrown) {
-      failed = true;
-      error = thrown;
-    }
+    const outcome = await this.#call(job);
     if (job.settled || !this.#running.has(job)) return; // cancelled or timed out meanwhile
     this.#release(job);
-    if (!failed) return job.settle(undefined, value);
-    if (error instanceof InitializerError || error instanceof TaskNotFoundError) return job.settle(error);
-    if (job.retry()) return this.start(job);
-    job.settle(new TaskError(job.ref.name, error));
+    job.settle(outcome);
+  }
+
+  async #call(job: Job): Promise<Outcome> {
+    const broken = await this.#initialize();
+    if (broken) return broken;
+    let fn: Fn;
+    try {
+      fn = await this.#resolve(job.ref);
+    } catch (error) {
+      if (error instanceof TaskNotFoundError) return { kind: 'not-found', message: error.message, cause: error.cause };
+      return { kind: 'threw', error };
+    }
+    let args = job.args;
+    if (this.#opts.clone) {
+      try {
+        args = structuredClone(args);
+      } catch (error) {
+        return uncloneableArguments(job.ref.name, error);
+      }
+    }
+    let value: unknown;
+    try {
+      value = await fn(...args);
+    } catch (error) {
+      return { kind: 'threw', error };
+    }
+    if (!this.#opts.clone) return { kind: 'ok', value };
+    try {
+      return { kind: 'ok', value: structuredClone(value) };
+    } catch (error) {
+      return uncloneableResult(job.ref.name, (error as Error).message);
+    }
   }
 
   #release(job: Job): void {
@@ -122,48 +143,25 @@ export class InlineBackend implements Backend {
     }
   }
 
-  /** The initializer runs once in total, before the first task. */
-  #initialize(): Promise<void> {
+  /** The initializer runs once in total, before the first task; its failure fails every task after it. */
+  #initialize(): Promise<Outcome | undefined> {
     const init = this.#opts.initializer;
-    if (!init) return Promise.resolve();
+    if (!init) return Promise.resolve(undefined);
     this.#init ??= (async () => {
       try {
         const fn = await this.#resolve(init);
         await fn(...this.#opts.initArgs);
+        return undefined;
       } catch (error) {
-        const cause = error instanceof Error ? error : new Error(String(error));
-        this.#broken = new InitializerError(
-          `The initializer "${init.name}" threw ${cause.name}: ${cause.message}. ` +
-            'No task can run in this executor; fix the initializer and create a new executor.',
-          { cause },
-        );
+        this.#broken = { kind: 'init-failed', initializer: init.name, error };
         for (const job of this.#queue.drain()) if (!job.settled) job.settle(this.#broken);
+        return this.#broken;
       }
     })();
-    return this.#init.then(() => {
-      if (this.#broken) throw this.#broken;
-    });
+    return this.#init;
   }
 
   async #resolve(ref: TaskRef): Promise<Fn> {
-    if (ref.fn) return ref.fn as Fn;
-    try {
-      return await resolveTask(ref.module, ref.name);
-    } catch (error) {
-      if (error instanceof ResolveError) throw new TaskNotFoundError(error.message, { cause: error.cause });
-      throw error;
-    }
+    return ref.fn ? (ref.fn as Fn) : await resolveTask(ref.module, ref.name);
   }
-}
-
-async function runBatch(fn: Fn, job: Job): Promise<PromiseSettledResult<unknown>[]> {
-  const out: PromiseSettledResult<unknown>[] = [];
-  for (const args of job.args as unknown[][]) {
-    try {
-      out.push({ status: 'fulfilled', value: await fn(...args) });
-    } catch (error) {
-      out.push({ status: 'rejected', reason: new TaskError(job.ref.name, error) });
-    }
-  }
-  return out;
 }

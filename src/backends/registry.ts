@@ -1,9 +1,10 @@
-/** Which backend runs a mode. Pools and Redis are loaded only when asked for. */
-
-import { InvalidOptionsError } from '../errors.ts';
-import type { ResolvedOptions } from '../executor.ts';
-import { AutoBackend } from './auto.ts';
-import type { Backend } from './backend.ts';
+/**
+ * Which backend runs a mode. Every backend is imported here, and each is light to import: what is
+ * heavy (BullMQ and ioredis, worker entries) loads on first use.
+ */
+import type { Backend } from '../core/backend.ts';
+import type { ResolvedOptions } from '../options.ts';
+import { AutoBackend } from './auto/auto.ts';
 import { DistributedBackend } from './distributed/client.ts';
 import { InlineBackend } from './inline.ts';
 import { Pool } from './pool/pool.ts';
@@ -14,30 +15,13 @@ export function createBackend(o: ResolvedOptions): Backend {
   switch (o.mode) {
     case 'sync':
     case 'async':
-      return new InlineBackend({
-        mode: o.mode,
-        workers: o.workers,
-        initializer: o.initializer,
-        initArgs: o.initArgs,
-      });
+      return new InlineBackend(o as ResolvedOptions & { mode: 'sync' | 'async' });
     case 'threads':
     case 'processes':
-      return new Pool({
-        mode: o.mode,
-        transport: o.mode === 'threads' ? threadTransport : processTransport,
-        workers: o.workers,
-        initializer: o.initializer,
-        initArgs: o.initArgs,
-        maxTasksPerWorker: o.maxTasksPerWorker,
-        idleTimeoutMs: o.idleTimeoutMs,
-      });
+      return new Pool({ ...o, mode: o.mode, transport: o.mode === 'threads' ? threadTransport : processTransport });
     case 'distributed':
       return new DistributedBackend(o);
     case 'auto':
       return new AutoBackend(o);
-    default:
-      throw new InvalidOptionsError(
-        `createExecutor: mode '${o.mode}' is not available in this version of conc yet.`,
-      );
   }
 }

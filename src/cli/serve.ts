@@ -1,6 +1,6 @@
 /** `conc serve`: the embedded demo sites, standalone, until Ctrl-C (SIGINT) or SIGTERM. */
 import type { Command } from 'commander';
-import { PAGE_BYTES, startSites } from '../lab/sites.ts';
+import { PAGE_BYTES, startSites } from '../workloads/sites.ts';
 import { Exit, intOption, UsageError } from './shared.ts';
 
 export function registerServe(program: Command): void {

@@ -1,6 +1,6 @@
 /** Options of a download session, validated once, with their defaults. */
 import { InvalidOptionsError } from '../errors.ts';
-import { show } from '../tasks.ts';
+import { show } from '../util/show.ts';
 
 export interface DownloadOptions {
   /** Longest one attempt may take, connect to last body byte, redirects included (ms). Default 30 000. */

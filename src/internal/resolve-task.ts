@@ -3,6 +3,7 @@
  * when the module is a .ts file), find the registry `defineTasks` made, take the function by name.
  * Lean on purpose: worker entries load this module and nothing heavier.
  */
+import { TaskNotFoundError } from '../errors.ts';
 import { importModule } from './ts-support.ts';
 
 /** Where `defineTasks` hides its functions on the object it returns (shared across realms). */
@@ -13,13 +14,9 @@ interface Registry {
   fns: Record<string, unknown>;
 }
 
-export class ResolveError extends Error {
-  override name = 'TaskNotFoundError';
-}
-
 const cache = new Map<string, (...args: unknown[]) => unknown>();
 
-/** The function behind (module, name), or a ResolveError that says what is missing and what to do. */
+/** The function behind (module, name), or a TaskNotFoundError that says what is missing and what to do. */
 export async function resolveTask(module: string, name: string): Promise<(...args: unknown[]) => unknown> {
   const key = `${module}#${name}`;
   const hit = cache.get(key);
@@ -31,7 +28,7 @@ export async function resolveTask(module: string, name: string): Promise<(...arg
     const code = (error as { code?: string }).code;
     const missing =
       code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(urlPath(module));
-    throw new ResolveError(
+    throw new TaskNotFoundError(
       missing
         ? `Task module not found: ${module}. Check the path; a task reference must name a module that exists where the worker runs.`
         : `Task module ${module} failed to load: ${(error as Error).message}`,
@@ -48,12 +45,12 @@ export async function resolveTask(module: string, name: string): Promise<(...arg
   }
   if (fn === undefined && Object.hasOwn(ns, name)) fn = ns[name];
   if (fn === undefined) {
-    throw new ResolveError(
+    throw new TaskNotFoundError(
       `Task "${name}" not found in ${module}: export it through defineTasks(import.meta.url, { ${name} }) or as a named export.`,
     );
   }
   if (typeof fn !== 'function') {
-    throw new ResolveError(`Task "${name}" in ${module} is not a function (it is ${typeof fn}).`);
+    throw new TaskNotFoundError(`Task "${name}" in ${module} is not a function (it is ${typeof fn}).`);
   }
   cache.set(key, fn as (...args: unknown[]) => unknown);
   return fn as (...args: unknown[]) => unknown;

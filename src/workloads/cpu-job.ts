@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { InvalidOptionsError } from '../errors.ts';
 import { createExecutor, type ExecutorOptions, type Mode } from '../executor.ts';
-import { show } from '../tasks.ts';
+import { show } from '../util/show.ts';
 import { MAX_N, tasks } from './cpu.ts';
 
 /** The article's numbers: `[5_000_000 + x for x in range(20)]`. */

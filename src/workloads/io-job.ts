@@ -8,8 +8,8 @@ import { InvalidOptionsError } from '../errors.ts';
 import { createExecutor, type Mode } from '../executor.ts';
 import type { DownloadResult } from '../http/download.ts';
 import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from '../http/options.ts';
-import { type Sites, startSites } from '../lab/sites.ts';
-import { show } from '../tasks.ts';
+import { type Sites, startSites } from './sites.ts';
+import { show } from '../util/show.ts';
 import { releaseSession, tasks } from './io.ts';
 
 export interface IoJobOptions {

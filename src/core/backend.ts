@@ -1,8 +1,8 @@
 /**
- * The seam between the executor contract and the ways of running a task. A backend only says how a
- * job is started, cancelled and closed; map/imap, settle, abort and timeouts-per-call live above it.
+ * The seam between the executor contract and the ways of running a task. A backend runs plain jobs
+ * and reports one outcome per job; it knows nothing of map, chunking, retries or public errors.
  */
-import type { Job } from '../internal/job.ts';
+import type { Job } from './job.ts';
 
 export type Mode = 'sync' | 'async' | 'threads' | 'processes' | 'distributed' | 'auto';
 
@@ -18,11 +18,14 @@ export interface Backend {
   readonly concurrency: number;
   /** How many items map/imap keep in flight or buffered by default. */
   readonly window: number;
-  /** Whether arguments and results are structured-cloned across a boundary. */
-  readonly clonesArguments: boolean;
-  /** Starts (or queues) a job; the backend calls `job.settle` exactly once. */
-  start(job: Job): void;
-  /** Stops a job: dropped if queued, stopped if running; settles it with `reason` if not yet settled. */
+  /** The backend spends a job's `retries` itself (distributed: BullMQ attempts); otherwise the core retries. */
+  readonly retriesItself: boolean;
+  /**
+   * Starts (or queues) jobs. More than one is a chunk: ordinary jobs the backend may send together
+   * (one message to a pool worker, one job on the queue). Each job settles exactly once.
+   */
+  start(jobs: readonly Job[]): void;
+  /** Stops a job: dropped if queued, stopped if running; settles it as aborted with `reason` if not yet settled. */
   cancel(job: Job, reason: unknown): void;
   /** Drains (or with cancel: stops) all work, then releases every worker and handle. */
   close(cancel: boolean): Promise<void>;

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { InvalidOptionsError } from '../errors.ts';
-import { show } from '../tasks.ts';
+import { show } from '../util/show.ts';
 
 /** Body sizes of the two pages, in bytes. */
 export const PAGE_BYTES = { jython: 40_960, dice: 2_048 } as const;

@@ -1,0 +1,165 @@
+/**
+ * map and imap, written once over any backend.
+ *
+ *   InputSource (pulled lazily) ─▶ [chunk of calls] ─▶ window (≤ N items started, not handed out) ─▶ backend
+ *                                                                                                     │
+ *   consumer ◀─ OrderedBuffer (by index) | CompletionQueue (by completion) ◀── outcome → settled ◀───┘
+ *
+ * The window bounds memory: an infinite generator with a consumer that stops early stays flat.
+ * Leaving early (break, error, abort) cancels every call still in flight and closes the input.
+ */
+import { Call, startTogether } from '../core/call.ts';
+import type { Backend } from '../core/backend.ts';
+import type { Outcome } from '../core/outcome.ts';
+import { abortError, publicError } from '../core/public-error.ts';
+import { AbortError } from '../errors.ts';
+import type { TaskRef } from '../tasks.ts';
+import { InputSource } from './input.ts';
+import type { ImapOptions } from './options.ts';
+import { CompletionQueue, OrderedBuffer, type ResultQueue, type Settled } from './results.ts';
+
+/** What a map/imap call takes from its executor. */
+export interface MapHooks {
+  timeoutMs: number | undefined;
+  retries: number;
+  /** Reject the whole call at the first failure, whatever its position (map without settle). */
+  failFast: boolean;
+  /** Items started (stats). */
+  onStart(items: number): void;
+  /** An item ended (stats). */
+  onItem(ok: boolean): void;
+}
+
+/** One map/imap call in progress. `next()` hands out [index, settled] pairs and undefined at the end. */
+export class MapRun {
+  #backend: Backend;
+  #ref: TaskRef;
+  #hooks: MapHooks;
+  #signal: AbortSignal | undefined;
+  #timeoutMs: number | undefined;
+  #source: InputSource;
+  #results: ResultQueue;
+  #chunk: number;
+  #window: number;
+  #nextIndex = 0;
+  /** Items started and not yet handed out. */
+  #open = 0;
+  #inflight = new Set<Call>();
+  #failure: { error: unknown } | undefined;
+  #wake: (() => void) | undefined;
+  #pumping = false;
+  #finished = false;
+  #onAbort: (() => void) | undefined;
+
+  constructor(backend: Backend, ref: TaskRef, items: unknown, opts: ImapOptions, hooks: MapHooks) {
+    this.#backend = backend;
+    this.#ref = ref;
+    this.#hooks = hooks;
+    this.#source = new InputSource(items);
+    this.#results = opts.ordered === false ? new CompletionQueue() : new OrderedBuffer();
+    this.#chunk = opts.chunkSize ?? 1;
+    this.#window = Math.max(opts.window ?? backend.window, this.#chunk);
+    this.#timeoutMs = opts.timeoutMs ?? hooks.timeoutMs;
+    const signal = opts.signal;
+    this.#signal = signal;
+    if (signal?.aborted) this.#fail(abortError(signal.reason));
+    else if (signal) {
+      this.#onAbort = () => this.#fail(abortError(signal.reason));
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  async next(): Promise<[number, Settled] | undefined> {
+    for (;;) {
+      if (this.#failure) throw this.#failure.error;
+      this.#pump();
+      if (this.#failure) throw (this.#failure as { error: unknown }).error;
+      const out = this.#results.take();
+      if (out) {
+        this.#open--;
+        return out;
+      }
+      if (this.#source.done && this.#open === 0) return undefined;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
+
+  /** Stops everything: cancels the calls in flight, closes the input. Idempotent. */
+  async finish(): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
+    const reason =
+      this.#failure?.error ?? new AbortError('The map/imap call ended before this item finished.');
+    for (const call of [...this.#inflight]) call.cancel(reason);
+    this.#inflight.clear();
+    await this.#source.close();
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failure) return;
+    this.#failure = { error };
+    void this.finish();
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Starts chunks while the window has room: all at once from a sync input, one pull at a time from an async one. */
+  #pump(): void {
+    if (!this.#pumping && !this.#failure && !this.#finished) void this.#fill();
+  }
+
+  async #fill(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (!this.#source.done && !this.#failure && this.#open + this.#chunk <= this.#window) {
+        let items = this.#source.take(this.#chunk);
+        if (items instanceof Promise) items = await items;
+        if (this.#finished) break;
+        if (items.length > 0) this.#launch(items);
+      }
+    } catch (error) {
+      this.#fail(error);
+    } finally {
+      this.#pumping = false;
+    }
+    this.#notify();
+  }
+
+  #launch(items: unknown[]): void {
+    const first = this.#nextIndex;
+    this.#nextIndex += items.length;
+    this.#open += items.length;
+    this.#hooks.onStart(items.length);
+    const calls = items.map((item, i) => {
+      const call = new Call(this.#backend, this.#ref, [item], this.#timeoutMs, this.#hooks.retries, (o) => {
+        this.#inflight.delete(call);
+        this.#store(first + i, o);
+        this.#notify();
+      });
+      this.#inflight.add(call);
+      return call;
+    });
+    startTogether(this.#backend, calls);
+  }
+
+  #store(index: number, outcome: Outcome): void {
+    if (this.#finished) return;
+    const ok = outcome.kind === 'ok';
+    this.#hooks.onItem(ok);
+    if (outcome.kind === 'ok') {
+      this.#results.put(index, { status: 'fulfilled', value: outcome.value });
+      return;
+    }
+    const reason = publicError(outcome, this.#ref.name);
+    if (this.#hooks.failFast) this.#fail(reason);
+    else this.#results.put(index, { status: 'rejected', reason });
+  }
+}
