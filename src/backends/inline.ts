@@ -30,7 +30,6 @@ export class InlineBackend implements Backend {
   readonly mode: 'sync' | 'async';
   readonly concurrency: number;
   readonly window: number;
-  readonly retriesItself = false;
   #opts: InlineOptions;
   #queue = new Deque<Job>();
   #running = new Map<Job, NodeJS.Timeout | undefined>();

@@ -18,8 +18,6 @@ export interface Backend {
   readonly concurrency: number;
   /** How many items map/imap keep in flight or buffered by default. */
   readonly window: number;
-  /** The backend spends a job's `retries` itself (distributed: BullMQ attempts); otherwise the core retries. */
-  readonly retriesItself: boolean;
   /**
    * Starts (or queues) jobs. More than one is a chunk: ordinary jobs the backend may send together
    * (one message to a pool worker, one job on the queue). Each job settles exactly once.

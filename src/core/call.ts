@@ -38,10 +38,7 @@ export class Call {
 
   /** The next attempt, not yet started: hand it to `backend.start` (alone or in a chunk). */
   attempt(): Job {
-    const itself = this.#backend.retriesItself;
-    const job = new Job(this.#ref, this.#args, this.#timeoutMs, itself ? this.#retriesLeft : 0, (outcome) =>
-      this.#settled(job, outcome),
-    );
+    const job = new Job(this.#ref, this.#args, this.#timeoutMs, (outcome) => this.#settled(job, outcome));
     this.#job = job;
     return job;
   }
@@ -59,7 +56,7 @@ export class Call {
 
   #settled(job: Job, outcome: Outcome): void {
     if (job !== this.#job) return;
-    if (!this.#backend.retriesItself && shouldRetry(outcome.kind, this.#retriesLeft)) {
+    if (shouldRetry(outcome.kind, this.#retriesLeft)) {
       this.#retriesLeft--;
       this.start();
       return;

@@ -25,8 +25,6 @@ export class Job {
     readonly args: unknown[],
     /** Per-attempt timeout, counted from when the task starts running. */
     readonly timeoutMs: number | undefined,
-    /** Retries the backend may spend itself (a backend with `retriesItself`); 0 for every other. */
-    readonly retries: number,
     readonly onSettle: (outcome: Outcome) => void,
   ) {}
 

@@ -1,7 +1,7 @@
 /**
- * The retry policy, written once: which outcomes are worth another attempt, and how many attempts a
- * call gets. The core retries jobs itself for every backend but those that spend retries themselves
- * (distributed hands them to BullMQ's `attempts`, with this same set of retryable kinds).
+ * The retry policy, written once for every backend: which outcomes are worth another attempt, and how
+ * many a call gets. A retry starts at once, as a new job (src/core/call.ts); the distributed backend
+ * adds it to the queue again like any job, so BullMQ's own `attempts` stay at 1.
  */
 import type { OutcomeKind } from './outcome.ts';
 
