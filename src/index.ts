@@ -1,22 +1,26 @@
 /** conc: one executor API over sync, async, worker threads, child processes, Redis workers and auto. */
 
-export type { AutoEvent } from './backends/auto/channel.ts';
-export { describeAutoChoice, subscribeAuto, watchAuto } from './backends/auto/channel.ts';
-export type { AutoChoice } from './backends/auto.ts';
+export type { AutoChoice } from './backends/auto/choice.ts';
 export {
   AbortError,
+  BrokenPoolError,
   ConcError,
   ExecutorClosedError,
   InitializerError,
   InvalidOptionsError,
+  RedisError,
   TaskArgumentError,
   TaskError,
   TaskNotFoundError,
   TaskTimeoutError,
   WorkerCrashedError,
 } from './errors.ts';
-export type { Executor, ExecutorOptions, ExecutorStats, Mode, RunOptions } from './executor.ts';
-export { createExecutor, resolveOptions } from './executor.ts';
-export type { ImapOptions, MapOptions } from './mapping.ts';
+export type { Executor, ExecutorStats, RunOptions } from './executor.ts';
+export { createExecutor } from './executor.ts';
+export type { ImapOptions, MapOptions } from './map/options.ts';
+export type { ExecutorOptions, Mode } from './options.ts';
+export { MODES } from './options.ts';
 export type { AnyTaskRef, TaskArgs, TaskRef, TaskRefs, TaskResult } from './tasks.ts';
 export { defineTasks, isTaskRef, taskRef } from './tasks.ts';
+export type { DistributedWorker, WorkerOptions } from './worker/index.ts';
+export { startWorker } from './worker/index.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { subscribeAuto } from '../src/backends/auto/channel.ts';
 import { classify } from '../src/backends/auto/classifier.ts';
-import { AbortError, createExecutor, TaskError, TaskTimeoutError } from '../src/index.ts';
+import { AbortError, createExecutor, TaskArgumentError, TaskError, TaskTimeoutError } from '../src/index.ts';
 import { tasks } from './fixtures/profile-tasks.ts';
 
 describe('classify', () => {
@@ -102,24 +103,37 @@ describe("mode 'auto'", () => {
   it('aborts: held and running tasks stop, the call rejects with AbortError, close() returns', async () => {
     const ex = createExecutor({ mode: 'auto' });
     const controller = new AbortController();
+    let atAbort: { running: number; queued: number } | undefined;
+    // abort when auto announces its verdict: tasks are running on the event loop then, and more are held
+    const stop = subscribeAuto((event) => {
+      if (event.event !== 'chosen') return;
+      atAbort = ex.stats();
+      controller.abort();
+    });
     try {
       const run = ex.map(
         tasks.wait,
         Array.from({ length: 200 }, () => 200),
         { signal: controller.signal },
       );
-      setTimeout(() => controller.abort(), 30);
       await expect(run).rejects.toBeInstanceOf(AbortError);
+      expect(atAbort?.running).toBeGreaterThan(0);
+      expect(atAbort?.queued).toBeGreaterThan(0);
       expect(ex.stats().running).toBe(0);
     } finally {
+      stop();
       await ex.close();
     }
   });
 
   it('close({ cancel: true }) settles everything still held or running', async () => {
     const ex = createExecutor({ mode: 'auto' });
+    // once a first result is back the sample is under way: new tasks start at once, up to the limit
+    expect(await ex.submit(tasks.wait, 0, 'first')).toBe('first');
     const pending = Array.from({ length: 30 }, () => ex.submit(tasks.wait, 5_000));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const before = ex.stats();
+    expect(before.running).toBeGreaterThan(0);
+    expect(before.queued).toBeGreaterThan(0);
     await ex.close({ cancel: true });
     const outcomes = await Promise.allSettled(pending);
     expect(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof AbortError)).toBe(true);
@@ -143,6 +157,32 @@ describe("mode 'auto'", () => {
       await expect(io.run(tasks.wait, [5_000], { timeoutMs: 50 })).rejects.toBeInstanceOf(TaskTimeoutError);
     } finally {
       await io.close({ cancel: true });
+    }
+  });
+
+  it('passes arguments the same way in every phase: uncloneable ones fail alike before and after the verdict', async () => {
+    const ex = createExecutor({ mode: 'auto', workers: 2 });
+    try {
+      const fn = () => 1;
+      // 100 calls: the first 65 are the sample (on the event loop), the rest run where auto chose
+      const out = await ex.map(tasks.spin, Array.from({ length: 100 }, () => fn) as never[], {
+        settle: true,
+      });
+      expect(ex.stats().chosen).toBeDefined();
+      for (const r of out) {
+        expect(r.status).toBe('rejected');
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TaskArgumentError);
+      }
+      await expect(ex.submit(tasks.spin, fn as never)).rejects.toBeInstanceOf(TaskArgumentError);
+    } finally {
+      await ex.close();
+    }
+    const fresh = createExecutor({ mode: 'auto' });
+    try {
+      // the very first call, while loading and cold, crosses the same way
+      await expect(fresh.submit(tasks.spin, (() => 1) as never)).rejects.toBeInstanceOf(TaskArgumentError);
+    } finally {
+      await fresh.close();
     }
   });
 

@@ -4,7 +4,7 @@
  * createExecutor({ mode }); the mock below only adds this test's Redis URL and queue name.
  */
 import { afterAll, beforeAll, describe, vi } from 'vitest';
-import { type DistributedWorker, startWorker } from '../src/backends/distributed/worker.ts';
+import { type DistributedWorker, startWorker } from '../src/worker/index.ts';
 import { executorSuite } from './conformance/suite.ts';
 import { REDIS, redisAvailable, removeQueue } from './fixtures/distributed-redis.ts';
 

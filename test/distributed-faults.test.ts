@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encode } from '../src/backends/distributed/wire.ts';
-import { type DistributedWorker, startWorker } from '../src/backends/distributed/worker.ts';
+import { type DistributedWorker, startWorker } from '../src/worker/index.ts';
 import {
   AbortError,
   ConcError,
@@ -75,7 +75,7 @@ describe.runIf(available)('distributed faults', () => {
     expect(error.stack).toContain('Caused by: Error: flaky failure 1');
   });
 
-  it('retries are BullMQ attempts: a task failing twice succeeds on its third attempt', async () => {
+  it('retries (the core\'s, each a new BullMQ job): a task failing twice succeeds on its third attempt', async () => {
     const { ex } = await setup('retries', 1, { retries: 2 });
     const dir = mkdtempSync(join(tmpdir(), 'conc-flaky-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -219,7 +219,7 @@ describe.runIf(available)('distributed faults', () => {
       ),
     );
     await raw.addBulk(
-      names.map((name, i) => ({ name, data: { a: encode([]) }, opts: { jobId: `rce-${i}` } })),
+      names.map((name, i) => ({ name, data: { a: encode([[]]) }, opts: { jobId: `rce-${i}` } })),
     );
     const reasons = await failed;
     for (const reason of reasons)
@@ -239,7 +239,7 @@ describe.runIf(available)('distributed faults', () => {
     await raw.addBulk(bad.map((data, i) => ({ name: 'basic#square', data, opts: { jobId: `bad-${i}` } })));
     for (const reason of await badFailed) {
       expect(reason).toMatch(/malformed|could not read the job's arguments|has no conc arguments/);
-      expect(reason).toContain('[conc:clone:');
+      expect(reason).toContain('[conc:bad-argument:');
     }
   });
 });

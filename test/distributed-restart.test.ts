@@ -5,7 +5,7 @@
  * fails the waiting calls clearly instead of hanging.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DistributedWorker, startWorker } from '../src/backends/distributed/worker.ts';
+import { type DistributedWorker, startWorker } from '../src/worker/index.ts';
 import { ConcError, createExecutor, type Executor } from '../src/index.ts';
 import { freePort, PrivateRedis, redisAvailable, TASKS } from './fixtures/distributed-redis.ts';
 import { tasks } from './fixtures/distributed-tasks.ts';

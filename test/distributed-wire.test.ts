@@ -3,11 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DistributedBackend } from '../src/backends/distributed/client.ts';
-import { failedJobError } from '../src/backends/distributed/outcome.ts';
+import { completedOutcomes, failedOutcomes } from '../src/backends/distributed/outcome.ts';
 import { checkQueueName, checkRedisUrl, redact, scrub } from '../src/backends/distributed/redis.ts';
-import { Runners } from '../src/backends/distributed/runners.ts';
 import {
-  builtinUrl,
   decode,
   encode,
   failureText,
@@ -15,10 +13,18 @@ import {
   moduleId,
   parseFailure,
   parseJobName,
+  readableFailure,
 } from '../src/backends/distributed/wire.ts';
+import { Job } from '../src/core/job.ts';
+import type { Failure, Outcome, OutcomeKind } from '../src/core/outcome.ts';
+import { outcomeToWire, type WireFailure } from '../src/core/outcome-wire.ts';
+import { publicError } from '../src/core/public-error.ts';
 import {
+  ConcError,
   createExecutor,
   InvalidOptionsError,
+  RedisError,
+  TaskArgumentError,
   TaskError,
   TaskNotFoundError,
   type TaskRef,
@@ -26,9 +32,14 @@ import {
   taskRef,
   WorkerCrashedError,
 } from '../src/index.ts';
-import { toWireError } from '../src/internal/error-wire.ts';
-import { Job } from '../src/internal/job.ts';
+import { BUILTIN_MODULES } from '../src/worker/allow-list.ts';
+import { Runners } from '../src/worker/runners.ts';
 import { tasks } from './fixtures/basic.ts';
+import { sampleOutcomes } from './helpers/outcomes.ts';
+
+/** What the executor makes of a failure a worker reported for one call. */
+const reported = (o: Failure): Error =>
+  publicError(failedOutcomes(failureText([outcomeToWire(o)]), 1, 'square')[0] as Failure, 'square');
 
 describe('distributed wire format', () => {
   it('values survive as structured clones: BigInt, Map, Set, Date, typed arrays', () => {
@@ -67,44 +78,85 @@ describe('distributed wire format', () => {
     expect(1 in (decode(encode([1, undefined])) as unknown[])).toBe(true);
   });
 
-  it('names a module by a machine-independent id: conc built-ins, else the file name', () => {
-    expect(moduleId(builtinUrl('conc/cpu')!)).toBe('conc/cpu');
-    expect(moduleId(builtinUrl('conc/io')!.replace(/\.ts$/, '.js'))).toBe('conc/io');
+  it('names a module by a machine-independent id: conc/<path> inside conc, else the file name', () => {
+    expect(moduleId(new URL('../src/workloads/cpu.ts', import.meta.url).href)).toBe('conc/workloads/cpu');
+    expect(moduleId(new URL('../src/workloads/io.js', import.meta.url).href)).toBe('conc/workloads/io');
+    expect(BUILTIN_MODULES.map(moduleId)).toEqual(['conc/workloads/cpu', 'conc/workloads/io']);
     expect(moduleId(pathToFileURL('/home/me/project/lib/my-tasks.ts').href)).toBe('my-tasks');
     expect(moduleId(pathToFileURL('/srv/other/dist/my-tasks.mjs').href)).toBe('my-tasks');
     expect(jobName(tasks.square)).toBe('basic#square');
-    expect(parseJobName('conc/cpu#sumOfSquares')).toEqual({ id: 'conc/cpu', task: 'sumOfSquares' });
+    expect(parseJobName('conc/workloads/cpu#sumOfSquares')).toEqual({
+      id: 'conc/workloads/cpu',
+      task: 'sumOfSquares',
+    });
     expect(parseJobName('no-hash')).toBeUndefined();
     expect(parseJobName('#x')).toBeUndefined();
   });
 
-  it('failures travel as readable text with the error as data at the end', () => {
+  it('failures travel as readable text with the outcomes as data at the end', () => {
     const error = new RangeError('odd: 1\nsecond line');
-    const text = failureText('threw', toWireError(error));
+    const text = failureText([outcomeToWire({ kind: 'threw', error })]);
     expect(text.startsWith('RangeError: odd: 1 second line [conc:threw:')).toBe(true);
-    const parsed = parseFailure(text)!;
-    expect(parsed.status).toBe('threw');
-    expect(parsed.error.stack).toBe(error.stack);
+    expect(readableFailure(text)).toBe('RangeError: odd: 1 second line');
+    const [[kind, payload]] = parseFailure(text) as [[OutcomeKind, WireFailure]];
+    expect(kind).toBe('threw');
+    expect(payload.e!.stack).toBe(error.stack);
     expect(parseFailure('job stalled more than allowable limit')).toBeUndefined();
   });
 
+  it('every outcome kind survives a completed job and a failed one', () => {
+    const samples = Object.values(sampleOutcomes());
+    const completed = completedOutcomes(encode(samples.map(outcomeToWire)), samples.length, 'fake');
+    const failures = samples.filter((o): o is Failure => o.kind !== 'ok');
+    const failed = failedOutcomes(failureText(failures.map(outcomeToWire)), failures.length, 'fake');
+    expect(completed.map((o) => o.kind)).toEqual(samples.map((o) => o.kind));
+    expect(failed.map((o) => o.kind)).toEqual(failures.map((o) => o.kind));
+    expect(completed[0]).toEqual(samples[0]);
+    const threw = failed[0] as Extract<Outcome, { kind: 'threw' }>;
+    expect((threw.error as Error).message).toBe('over quota');
+    expect((threw.error as { code?: string }).code).toBe('E_QUOTA');
+    expect(failed.find((o) => o.kind === 'timeout')).toEqual({
+      kind: 'timeout',
+      ms: 150,
+      message: 'took too long',
+    });
+  });
+
+  it('a job answers for every call it carried: one outcome each, or one that stands for all', () => {
+    const wire = [
+      outcomeToWire({ kind: 'ok', value: 1 }),
+      outcomeToWire({ kind: 'threw', error: new Error('x') }),
+    ];
+    expect(completedOutcomes(encode(wire), 2, 'f').map((o) => o.kind)).toEqual(['ok', 'threw']);
+    const refused = failureText([outcomeToWire({ kind: 'not-found', message: 'nope' })]);
+    expect(failedOutcomes(refused, 3, 'f').map((o) => o.kind)).toEqual([
+      'not-found',
+      'not-found',
+      'not-found',
+    ]);
+    for (const odd of [encode(wire), 42, encode('not outcomes')]) {
+      const outcomes = completedOutcomes(odd, 3, 'f');
+      expect(outcomes).toHaveLength(3);
+      expect(publicError(outcomes[0] as Failure, 'f')).toBeInstanceOf(TaskArgumentError);
+      expect((outcomes[0] as { message: string }).message).toContain('cannot read');
+    }
+  });
+
   it('maps reported failures to conc errors, with the remote stack kept', () => {
-    const job = new Job(tasks.square as TaskRef, [1], false, 250, 0, () => {});
-    const remote = new TypeError('bad input');
-    const threw = failedJobError(job, failureText('threw', toWireError(remote)));
+    const threw = reported({ kind: 'threw', error: new TypeError('bad input') });
     expect(threw).toBeInstanceOf(TaskError);
     expect((threw as TaskError).cause).toBeInstanceOf(TypeError);
     expect(threw.stack).toContain('Caused by: TypeError: bad input');
-    expect(failedJobError(job, failureText('timeout', toWireError(new Error('t'))))).toMatchObject({
-      timeoutMs: 250,
-    });
-    expect(failedJobError(job, failureText('timeout', toWireError(new Error('t'))))).toBeInstanceOf(
-      TaskTimeoutError,
+    expect(reported({ kind: 'timeout', ms: 250 })).toMatchObject({ timeoutMs: 250 });
+    expect(reported({ kind: 'timeout', ms: 250 })).toBeInstanceOf(TaskTimeoutError);
+    expect(reported({ kind: 'not-found', message: 'nope' })).toBeInstanceOf(TaskNotFoundError);
+    const lost = reported({ kind: 'unreachable', message: 'Redis lost the job' });
+    expect(lost).toBeInstanceOf(RedisError);
+    expect(lost).toBeInstanceOf(ConcError);
+    const stalled = publicError(
+      failedOutcomes('job stalled more than allowable limit', 1, 'square')[0] as Failure,
+      'square',
     );
-    expect(failedJobError(job, failureText('refused', toWireError(new Error('nope'))))).toBeInstanceOf(
-      TaskNotFoundError,
-    );
-    const stalled = failedJobError(job, 'job stalled more than allowable limit');
     expect(stalled).toBeInstanceOf(WorkerCrashedError);
     expect(stalled.message).toContain('job stalled more than allowable limit');
   });
@@ -145,26 +197,33 @@ describe('distributed options', () => {
       workers: 1,
       initArgs: [],
     });
-    const outcome = (job: Job) =>
-      new Promise<unknown>((resolve) => {
-        const settle = job.settle.bind(job);
-        job.settle = (error, value) => {
-          settle(error, value);
-          resolve(error ?? value);
-        };
-        backend.start(job);
-      });
+    const job = (ref: TaskRef, args: unknown[], done: (o: Outcome) => void) =>
+      new Job(ref, args, undefined, done);
+    const outcome = (ref: TaskRef, args: unknown[]) =>
+      new Promise<Outcome>((resolve) => backend.start([job(ref, args, resolve)]));
     const dataRef = taskRef('data:text/javascript,export const f = () => 1', 'f');
-    expect(await outcome(new Job(dataRef, [], false, undefined, 0, () => {}))).toBeInstanceOf(
-      TaskNotFoundError,
-    );
-    const bad = await outcome(new Job(tasks.identity as TaskRef, [() => 1], false, undefined, 0, () => {}));
-    expect((bad as Error).name).toBe('TaskArgumentError');
+    expect(publicError((await outcome(dataRef, [])) as Failure, 'f')).toBeInstanceOf(TaskNotFoundError);
+    const bad = publicError((await outcome(tasks.identity as TaskRef, [() => 1])) as Failure, 'identity');
+    expect(bad.name).toBe('TaskArgumentError');
+    // in a chunk, the uncloneable call fails alone; the others go on (and find Redis unreachable)
+    const chunk = await new Promise<Outcome[]>((resolve) => {
+      const outcomes: Outcome[] = [];
+      const done = (i: number) => (o: Outcome) => {
+        outcomes[i] = o;
+        if (Object.keys(outcomes).length === 3) resolve(outcomes);
+      };
+      const args = [[1], [() => 1], [2]];
+      backend.start(args.map((a, i) => job(tasks.identity as TaskRef, a, done(i))));
+    });
+    expect(chunk.map((o) => o.kind)).toEqual(['unreachable', 'bad-argument', 'unreachable']);
+    const redis = publicError(chunk[0] as Failure, 'identity');
+    expect(redis).toBeInstanceOf(RedisError);
+    expect(redis.message).toContain('Cannot use Redis at redis://127.0.0.1:1');
     await backend.close(true);
   });
 });
 
-describe("a worker's local executors", () => {
+describe("a worker's local backends", () => {
   const fake = (closed: string[], name: string) => ({ close: async () => void closed.push(name) }) as never;
 
   it('one per initializer configuration; the least recently used idle one makes room; all busy → none', async () => {
@@ -172,7 +231,7 @@ describe("a worker's local executors", () => {
     const runners = new Runners(2);
     const a = runners.acquire('a', () => fake(closed, 'a'))!;
     const b = runners.acquire('b', () => fake(closed, 'b'))!;
-    expect(runners.acquire('a', () => fake(closed, 'a2'))!.ex).toBe(a.ex); // reused, now most recent
+    expect(runners.acquire('a', () => fake(closed, 'a2'))!.backend).toBe(a.backend); // reused, now most recent
     expect(runners.acquire('c', () => fake(closed, 'c'))).toBeUndefined(); // a and b busy
     runners.release(a);
     runners.release(a);

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { startWorker } from '../src/backends/distributed/worker.ts';
+import { startWorker } from '../src/worker/index.ts';
 import { PAGE_BYTES, startSites } from '../src/workloads/sites.ts';
 import { runIoJob } from '../src/workloads/io-job.ts';
 

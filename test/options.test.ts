@@ -15,7 +15,6 @@ describe('createExecutor validates its options', () => {
     [{ mode: 'threads', workers: 0 }, /workers must be an integer ≥ 1; got `0`/],
     [{ mode: 'threads', workers: 1.5 }, /workers must be an integer ≥ 1; got `1.5`/],
     [{ mode: 'threads', workers: Number.POSITIVE_INFINITY }, /workers must be an integer ≥ 1/],
-    [{ mode: 'sync', workers: 4 }, /mode 'sync' runs one task at a time/],
     [{ mode: 'threads', wrokers: 2 }, /unknown option "wrokers"/],
     [{ mode: 'threads', taskTimeoutMs: -5 }, /taskTimeoutMs must be a positive number/],
     [{ mode: 'threads', retries: -1 }, /retries must be an integer ≥ 0/],
@@ -27,6 +26,28 @@ describe('createExecutor validates its options', () => {
   ])('%j', (options, message) => {
     expect(bad(options)).toThrow(InvalidOptionsError);
     expect(bad(options)).toThrow(message);
+  });
+
+  it('one options object fits every mode: sync takes workers as a bound and runs one task at a time', async () => {
+    const options = { workers: 4, maxTasksPerWorker: 10, idleTimeoutMs: 1000 };
+    for (const mode of ['sync', 'async', 'threads', 'processes', 'auto'] as const) {
+      const ex = createExecutor({ mode, ...options });
+      expect(ex.workers).toBe(mode === 'sync' ? 1 : 4);
+      await ex.close();
+    }
+    const ex = createExecutor({ mode: 'sync', workers: 4 });
+    try {
+      expect(await ex.map(tasks.square, [1, 2, 3])).toEqual([1, 4, 9]);
+      expect(ex.stats()).toMatchObject({ workers: 1, running: 0, completed: 3 });
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it('options naming another system are refused outside distributed', () => {
+    for (const mode of ['sync', 'async', 'threads', 'processes', 'auto'] as const) {
+      expect(bad({ mode, queue: 'q' })).toThrow(/"queue" applies to mode 'distributed' only/);
+    }
   });
 
   it('async accepts Infinity workers (its default)', async () => {

@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_REDIS } from '../backends/distributed/redis.ts';
-import { describeWorker, startWorker } from '../backends/distributed/worker.ts';
 import { ConcError } from '../errors.ts';
+import { describeWorker, startWorker } from '../worker/start.ts';
 import { choiceOption, Exit, intOption } from './shared.ts';
 
 interface WorkerFlags {
@@ -47,7 +47,7 @@ export function registerWorker(program: Command): void {
       'also allow the tasks of this module file (repeatable)',
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
-    .option('--no-builtins', "do not allow conc's built-in workloads (conc/cpu, conc/io)")
+    .option('--no-builtins', "do not allow conc's built-in workloads (conc/workloads/cpu, conc/workloads/io)")
     .option(
       '--stall-ms <ms>',
       "how soon a dead worker's job runs elsewhere (lock duration)",

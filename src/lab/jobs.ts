@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { subscribeAuto } from '../backends/auto/channel.ts';
-import type { AutoChoice } from '../backends/auto.ts';
+import type { AutoChoice } from '../backends/auto/choice.ts';
 import type { Mode } from '../executor.ts';
 import type { JobOutcome, JobRunner, RunContext } from './experiment.ts';
 
@@ -150,7 +150,7 @@ async function distributedQueue(
   if (mode !== 'distributed' || s.queue !== undefined || s.redis === undefined) {
     return { name: s.queue, release: async () => {} };
   }
-  const { startWorker } = await import('../backends/distributed/worker.ts');
+  const { startWorker } = await import('../worker/index.ts');
   const name = `conc-compare-${randomUUID().slice(0, 8)}`;
   const worker = await startWorker({
     redis: s.redis,

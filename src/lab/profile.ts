@@ -9,7 +9,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Classification, classify, Probe } from '../backends/auto/classifier.ts';
 import type { Mode } from '../executor.ts';
-import { ResolveError, resolveTask } from '../internal/resolve-task.ts';
+import { TaskNotFoundError } from '../errors.ts';
+import { resolveTask } from '../internal/resolve-task.ts';
 import { median } from './experiment.ts';
 
 /** A bad profile target or argument: the CLI reports it as a usage error. */
@@ -71,7 +72,7 @@ export async function loadTarget(spec: string, cwd = process.cwd()): Promise<Pro
     const fn = await resolveTask(url, name);
     return { spec, module: url, name, fn };
   } catch (error) {
-    if (error instanceof ResolveError) throw new ProfileInputError(`profile: ${error.message}`);
+    if (error instanceof TaskNotFoundError) throw new ProfileInputError(`profile: ${error.message}`);
     throw error;
   }
 }

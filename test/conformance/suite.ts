@@ -2,7 +2,9 @@
  * One conformance suite for every backend: results, order, errors, abort, timeouts and cleanup.
  * Each backend file calls `executorSuite` once with its factory and what it can do.
  */
-import { setTimeout as delay } from 'node:timers/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   AbortError,
@@ -18,8 +20,9 @@ import {
   taskRef,
 } from '../../src/index.ts';
 import { tasks as basic } from '../fixtures/basic.ts';
-import { tasks as faults } from '../fixtures/faults.ts';
-import { tasks as state } from '../fixtures/state.ts';
+import { tasks as faults, probes } from '../fixtures/faults.ts';
+import { overlap, tasks as state } from '../fixtures/state.ts';
+import { listenForStarts, type StartListener } from '../helpers/started.ts';
 
 export interface Capabilities {
   /** Arguments and results are cloned across a boundary (pools, distributed). */
@@ -46,6 +49,18 @@ export function executorSuite(mode: ExecutorOptions['mode'], caps: Capabilities)
       return await body(ex);
     } finally {
       await ex.close({ cancel: true });
+    }
+  };
+  /** An executor and a start listener: tasks report that they started instead of the test sleeping. */
+  const withStarts = async (
+    options: Omit<ExecutorOptions, 'mode'> | undefined,
+    body: (ex: Executor, starts: StartListener) => Promise<void>,
+  ) => {
+    const starts = await listenForStarts();
+    try {
+      await withEx(options, (ex) => body(ex, starts));
+    } finally {
+      await starts.close();
     }
   };
 
@@ -169,17 +184,17 @@ export function executorSuite(mode: ExecutorOptions['mode'], caps: Capabilities)
       }));
 
     it('abort mid-map: the call rejects with AbortError, unstarted items never start, the executor still works', () =>
-      withEx(undefined, async (ex) => {
+      withStarts(undefined, async (ex, starts) => {
         const controller = new AbortController();
         let pulled = 0;
         function* items() {
           for (let i = 0; i < 1000; i++) {
             pulled++;
-            yield 10_000;
+            yield starts.port;
           }
         }
-        const run = ex.map(faults.hangAsync as never, items(), { signal: controller.signal, window: 4 });
-        await delay(50);
+        const run = ex.map(probes.notifyThenHang, items(), { signal: controller.signal, window: 4 });
+        await starts.started(1);
         controller.abort();
         await expect(run).rejects.toBeInstanceOf(AbortError);
         expect(pulled).toBeLessThanOrEqual(4);
@@ -209,10 +224,10 @@ export function executorSuite(mode: ExecutorOptions['mode'], caps: Capabilities)
     );
 
     it.runIf(caps.stopsRunning)('abort stops a running task that blocks its thread', () =>
-      withEx(undefined, async (ex) => {
+      withStarts(undefined, async (ex, starts) => {
         const controller = new AbortController();
-        const run = ex.run(faults.hangCpu, [], { signal: controller.signal });
-        await delay(100);
+        const run = ex.run(probes.notifyThenHang, [starts.port, 'cpu'], { signal: controller.signal });
+        await starts.started(1);
         controller.abort();
         await expect(run).rejects.toBeInstanceOf(AbortError);
         expect(await ex.submit(basic.square, 5)).toBe(25);
@@ -286,17 +301,26 @@ export function executorSuite(mode: ExecutorOptions['mode'], caps: Capabilities)
     });
 
     it('close({ cancel: true }) rejects what has not finished with AbortError', async () => {
+      const starts = await listenForStarts();
       const ex = make();
-      const pending = Promise.allSettled([
-        ex.submit(faults.hangAsync),
-        ex.submit(faults.hangAsync),
-        ex.submit(faults.hangAsync),
-      ]);
-      await delay(20);
-      await ex.close({ cancel: true });
-      for (const r of await pending) {
-        expect(r.status).toBe('rejected');
-        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(AbortError);
+      let closed = false;
+      try {
+        const pending = Promise.allSettled([
+          ex.submit(probes.notifyThenHang, starts.port),
+          ex.submit(probes.notifyThenHang, starts.port),
+          ex.submit(probes.notifyThenHang, starts.port),
+        ]);
+        // at least one is running (sync runs one at a time): close must stop running work, not only queued
+        await starts.started(1);
+        await ex.close({ cancel: true });
+        closed = true;
+        for (const r of await pending) {
+          expect(r.status).toBe('rejected');
+          expect((r as PromiseRejectedResult).reason).toBeInstanceOf(AbortError);
+        }
+      } finally {
+        if (!closed) await ex.close({ cancel: true });
+        await starts.close();
       }
     });
 
@@ -322,6 +346,49 @@ export function executorSuite(mode: ExecutorOptions['mode'], caps: Capabilities)
           running: 0,
           queued: 0,
         });
+      }));
+
+    it.runIf(mode === 'sync')(
+      'sync accepts { workers: 4 } yet runs one task at a time, and stats says so',
+      () =>
+        withStarts({ workers: 4 }, async (ex, starts) => {
+          expect(ex.workers).toBe(1);
+          expect(await ex.map(overlap.activeAtStart, [5, 5, 5, 5])).toEqual([1, 1, 1, 1]);
+          const pending = [1, 2, 3].map(() => ex.submit(probes.notifyThenHang, starts.port).catch((e) => e));
+          await starts.started(1);
+          expect(ex.stats()).toMatchObject({ workers: 1, running: 1, queued: 2 });
+          expect(starts.count).toBe(1);
+          await ex.close({ cancel: true });
+          for (const reason of await Promise.all(pending)) expect(reason).toBeInstanceOf(AbortError);
+        }),
+    );
+
+    it('chunkSize 3 with retries 1: an item that fails its first attempt is retried alone and succeeds', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'conc-retry-'));
+      try {
+        await withEx({ retries: 1 }, async (ex) => {
+          const paths = Array.from({ length: 7 }, (_, i) => join(dir, `item-${i}`));
+          // each item's file counts its attempts: exactly two each, whichever process ran them
+          expect(await ex.map(probes.failFirstAttempt, paths, { chunkSize: 3 })).toEqual(paths.map(() => 2));
+          expect(ex.stats()).toMatchObject({ submitted: 7, completed: 7, failed: 0, running: 0, queued: 0 });
+          expect((await readdir(dir)).sort()).toEqual(paths.map((p) => p.slice(dir.length + 1)).sort());
+        });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('chunkSize 3 with retries 1 over items that always fail: each call counts once in stats', () =>
+      withEx({ retries: 1 }, async (ex) => {
+        const odd = [1, 3, 5, 7, 9, 11, 13];
+        const out = await ex.map(faults.failOdd, odd, { chunkSize: 3, settle: true });
+        expect(out.map((r) => r.status)).toEqual(odd.map(() => 'rejected'));
+        const reasons = out.map((r) => (r as PromiseRejectedResult).reason as TaskError);
+        for (const [i, reason] of reasons.entries()) {
+          expect(reason).toBeInstanceOf(TaskError);
+          expect((reason.cause as Error).message).toBe(`odd: ${odd[i]}`);
+        }
+        expect(ex.stats()).toMatchObject({ submitted: 7, completed: 0, failed: 7, running: 0, queued: 0 });
       }));
 
     it.runIf(caps.clones)('arguments that cannot be cloned fail that item only, with TaskArgumentError', () =>

@@ -1,136 +1,101 @@
 /**
  * `auto`: measures the work, then runs it where it fits — conc chooses the concurrency model itself.
  *
- *   start(job) ─▶ held here ─▶ sampling on the event loop (async): the first task is a warm-up, then
- *                              CPU time vs task time measured │ verdict after ≥ 10 ms and a task (or 64 tasks)
- *            ┌────────────────────┴────────────────────┐
- *        I/O-bound                                 CPU-bound
- *   async, width found by the adaptive limiter    threads, one worker per core (the rest released at once)
+ *   start(jobs) ─▶ held ─▶ sampled on the event loop (sampler.ts: loading → cold → sampling)
+ *            ┌───────────────────────┴───────────────────────┐
+ *        I/O-bound ('io')                               CPU-bound ('cpu')
+ *   event loop, width found by the adaptive limiter    threads, `workers` of them; a held chunk goes as one
  *
- * Each job handed on is wrapped in an inner job, so the limiter sees how long it took and whether it
- * failed; cancelling the outer job cancels the inner one. Retries and timeouts stay with the backend
- * that runs the job.
+ * Each job handed on becomes an inner job on the backend that runs it; the outer job settles with the
+ * inner one's outcome, and cancelling the outer cancels the inner. On the event loop arguments and
+ * results are structured-cloned exactly as a thread would clone them, so a call gives the same outcome
+ * whichever phase runs it. Retries and public errors stay with the core.
  */
-import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { AbortError } from '../errors.ts';
-import { Deque } from '../internal/deque.ts';
-import { Job } from '../internal/job.ts';
-import { resolveTask } from '../internal/resolve-task.ts';
-import type { TaskRef } from '../tasks.ts';
-import { publishAuto } from './auto/channel.ts';
-import { type Classification, classify, type Measurement, Probe } from './auto/classifier.ts';
-import { AdaptiveLimiter, type LimiterOptions } from './auto/limiter.ts';
-import type { Backend, BackendStats } from './backend.ts';
-import { InlineBackend } from './inline.ts';
-import { Pool } from './pool/pool.ts';
-import { threadTransport } from './pool/thread-transport.ts';
+import type { Backend, BackendStats } from '../../core/backend.ts';
+import { Job } from '../../core/job.ts';
+import { CLOSED_REASON, type Outcome } from '../../core/outcome.ts';
+import { AbortError } from '../../errors.ts';
+import type { ResolvedOptions } from '../../options.ts';
+import { InlineBackend } from '../inline.ts';
+import { Pool } from '../pool/pool.ts';
+import { threadTransport } from '../pool/thread-transport.ts';
+import { publishAuto } from './channel.ts';
+import { type AutoChoice, choiceOf } from './choice.ts';
+import { HeldJobs } from './held.ts';
+import { AdaptiveLimiter, type LimiterOptions } from './limiter.ts';
+import { Sampler } from './sampler.ts';
 
-export interface AutoOptions {
-  /** Threads to use for CPU-bound work. Default: one per core. */
-  workers?: number | undefined;
-  initializer?: TaskRef | undefined;
-  initArgs: unknown[];
-  maxTasksPerWorker?: number | undefined;
-  idleTimeoutMs?: number | undefined;
+export interface AutoOptions extends ResolvedOptions {
   /** Tuning of the adaptive width for I/O-bound work. */
   limiter?: LimiterOptions | undefined;
   /** Shortest sample before a verdict, ms. Default 10. */
   minSampleMs?: number | undefined;
 }
 
-/** What `auto` chose, as `stats()` and `info()` report it. */
-export interface AutoChoice {
-  /** The backend running the work: undefined while still sampling. */
-  chosen: 'async' | 'threads' | undefined;
-  verdict: Classification['verdict'] | undefined;
-  /** Tasks in flight allowed now (async: the adaptive limit; threads: the pool's width). */
-  width: number;
-  /** Why, in plain words, with the measured figures. */
-  reason: string | undefined;
-  sample: Omit<Classification, 'verdict' | 'reason'> | undefined;
-}
-
-type Phase = 'sampling' | 'io' | 'cpu';
-
+/** A job handed on: where it runs, and when it started (its latency feeds the limiter). */
 interface Flight {
   inner: Job;
   backend: Backend;
   startedAt: number;
-  inflightAtStart: number;
-  cancelled: boolean;
 }
-
-/** Tasks done before a verdict even if the sample is shorter than `minSampleMs` (very short tasks). */
-const MAX_SAMPLE_TASKS = 64;
 
 export class AutoBackend implements Backend {
   readonly mode = 'auto' as const;
-  readonly concurrency: number;
+  readonly concurrency = Number.POSITIVE_INFINITY;
   readonly window = 1024;
   #opts: AutoOptions;
-  #threads: number;
-  #phase: Phase = 'sampling';
-  #inline: InlineBackend;
-  #pool: Pool | undefined;
+  #sampler: Sampler;
   #limiter: AdaptiveLimiter;
-  /** The first task, measured alone: cold (first connection, lazy loading); used only if nothing better comes. */
-  #coldProbe = new Probe();
-  #cold: Measurement | undefined;
-  #probe = new Probe();
-  #sampled = 0;
-  #yielded = false;
-  #warm: Promise<void> | undefined;
-  #warmed = false;
-  #classification: Classification | undefined;
-  #queue = new Deque<Job>();
+  #loop: InlineBackend;
+  #pool: Pool | undefined;
+  #held = new HeldJobs();
   #flights = new Map<Job, Flight>();
   #pumping = false;
   #again = false;
   #idleWaiters: (() => void)[] = [];
+  #closed = false;
 
   constructor(options: AutoOptions) {
     this.#opts = options;
-    this.#threads = options.workers ?? availableParallelism();
-    this.concurrency = Number.POSITIVE_INFINITY;
+    this.#sampler = new Sampler(options.minSampleMs ?? 10, () => this.#pump());
     this.#limiter = new AdaptiveLimiter({ max: this.window, ...options.limiter });
-    this.#inline = new InlineBackend({
+    // sampling and I/O-bound work run here; cloned as on threads, so both phases pass arguments alike
+    this.#loop = new InlineBackend({
       mode: 'async',
       workers: Number.POSITIVE_INFINITY,
       initializer: options.initializer,
       initArgs: options.initArgs,
+      clone: true,
     });
   }
 
-  /** Arguments are cloned once the work runs on threads. */
-  get clonesArguments(): boolean {
-    return this.#phase === 'cpu';
-  }
-
-  start(job: Job): void {
-    this.#queue.push(job);
-    if (this.#phase === 'sampling' && !this.#warmed) this.#warmUp(job.ref);
+  start(jobs: readonly Job[]): void {
+    const first = jobs[0];
+    if (!first) return;
+    this.#held.add(jobs);
+    this.#sampler.load(first.ref);
     this.#pump();
   }
 
   cancel(job: Job, reason: unknown): void {
     if (job.settled) return;
     const flight = this.#flights.get(job);
-    if (!flight) {
-      job.settle(reason); // still held here: dropped lazily by #pump
-      this.#checkIdle();
+    if (flight) {
+      flight.backend.cancel(flight.inner, reason); // its outcome, aborted, settles `job`
       return;
     }
-    flight.cancelled = true;
-    flight.backend.cancel(flight.inner, reason);
+    this.#held.dropped();
+    job.settle({ kind: 'aborted', reason });
+    this.#checkIdle();
   }
 
   stats(): BackendStats {
-    const inline = this.#inline.stats();
+    const loop = this.#loop.stats();
     const pool = this.#pool?.stats();
     return {
-      running: inline.running + (pool?.running ?? 0),
-      queued: this.#queue.length + inline.queued + (pool?.queued ?? 0),
+      running: loop.running + (pool?.running ?? 0),
+      queued: this.#held.size + loop.queued + (pool?.queued ?? 0),
       workers: pool?.workers ?? 0,
     };
   }
@@ -141,80 +106,42 @@ export class AutoBackend implements Backend {
 
   /** The choice so far. */
   choice(): AutoChoice {
-    const c = this.#classification;
-    const sample = c && {
-      wallMs: c.wallMs,
-      cpuMs: c.cpuMs,
-      taskMs: c.taskMs,
-      cpuRatio: c.cpuRatio,
-      elu: c.elu,
-      loopDelayMs: c.loopDelayMs,
-      tasks: c.tasks,
-    };
-    return {
-      chosen: this.#phase === 'io' ? 'async' : this.#phase === 'cpu' ? 'threads' : undefined,
-      verdict: c?.verdict,
-      width: this.#phase === 'cpu' ? this.#threads : this.#limiter.limit,
-      reason: c?.reason,
-      sample,
-    };
+    const phase = this.#sampler.phase;
+    const chosen = phase === 'io' ? 'async' : phase === 'cpu' ? 'threads' : undefined;
+    const width = phase === 'cpu' ? this.#opts.workers : this.#limiter.limit;
+    return choiceOf(chosen, this.#sampler.classification, width);
   }
 
   async close(cancel: boolean): Promise<void> {
     if (cancel) {
-      const reason = new AbortError(
-        'The executor was closed with { cancel: true } before this task finished.',
-      );
-      for (const job of this.#queue.drain()) if (!job.settled) job.settle(reason);
-    } else if (this.#queue.length > 0 || this.#flights.size > 0) {
+      const reason = new AbortError(CLOSED_REASON);
+      for (const job of this.#held.drain()) job.settle({ kind: 'aborted', reason });
+      this.#checkIdle(); // a draining close() may be waiting on these
+    } else if (this.#held.size > 0 || this.#flights.size > 0) {
       await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     }
-    await Promise.all([this.#inline.close(cancel), this.#pool?.close(cancel)]);
-    if (this.#phase === 'sampling') {
-      // too few tasks for a verdict while running: say what they looked like, for stats()
-      const measured = this.#probe.running ? this.#probe.stop(this.#sampled) : undefined;
-      if (this.#coldProbe.running) this.#coldProbe.stop(0);
-      if (measured && this.#sampled > 0) this.#classification = classify(measured);
-      else if (this.#cold) this.#classification = classify(this.#cold);
-    }
+    await Promise.all([this.#loop.close(cancel), this.#pool?.close(cancel)]);
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#sampler.conclude();
     publishAuto({ event: 'closed', ...this.choice(), history: this.#limiter.history.slice(-200) });
   }
 
-  // ── releasing held jobs ─────────────────────────────────────────────────────────────────────────
-
-  #warmUp(ref: TaskRef): void {
-    // load the task module before measuring, so importing (and compiling TypeScript) is not mistaken for work
-    this.#warm ??= (
-      ref.fn ? Promise.resolve() : resolveTask(ref.module, ref.name).then(() => undefined)
-    ).then(
-      () => this.#afterWarmUp(),
-      () => this.#afterWarmUp(), // the inline backend reports a missing task with the proper error
-    );
-  }
-
-  #afterWarmUp(): void {
-    this.#warmed = true;
-    this.#coldProbe.start();
-    // if this fires before the first task is done, the task gave the event loop back: let a few more run
-    setImmediate(() => {
-      this.#yielded = true;
-      this.#pump();
-    }).unref();
-    this.#pump();
-  }
+  // ── handing held jobs on ────────────────────────────────────────────────────────────────────────
 
   #pump(): void {
     if (this.#pumping) {
-      this.#again = true;
+      this.#again = true; // a backend settled a job synchronously while we were handing jobs on
       return;
     }
     this.#pumping = true;
     try {
       do {
         this.#again = false;
-        while (this.#queue.length > 0 && this.#mayRelease()) {
-          const job = this.#queue.shift()!;
-          if (job.markRunning()) this.#release(job);
+        while (this.#mayRelease()) {
+          const jobs = this.#take();
+          if (!jobs) break;
+          this.#handOn(jobs);
         }
       } while (this.#again);
     } finally {
@@ -223,97 +150,72 @@ export class AutoBackend implements Backend {
     this.#checkIdle();
   }
 
+  /** Whether the phase lets another job (or, for threads, another chunk) start now. */
   #mayRelease(): boolean {
-    switch (this.#phase) {
-      case 'cpu':
-        return true;
+    switch (this.#sampler.phase) {
+      case 'loading':
+        return false;
+      case 'cold':
+      case 'sampling':
+        // one at a time until the loop turns: a task that computes is measured alone
+        return this.#sampler.overlaps ? this.#limiter.canStart() : this.#limiter.inflight === 0;
       case 'io':
         return this.#limiter.canStart();
-      case 'sampling':
-        if (!this.#warmed) return false;
-        return this.#yielded ? this.#limiter.canStart() : this.#limiter.inflight === 0;
+      case 'cpu':
+        return true;
     }
   }
 
-  #release(outer: Job): void {
-    const backend: Backend = this.#phase === 'cpu' ? this.#threadPool() : this.#inline;
-    const inflightAtStart = backend === this.#inline ? this.#limiter.onStart() : 0;
-    if (backend === this.#inline) this.#measuring()?.setInflight(this.#limiter.inflight);
-    const inner = new Job(
-      outer.ref,
-      outer.args,
-      outer.batch,
-      outer.timeoutMs,
-      outer.retriesLeft,
-      (error, value) => this.#finished(outer, error, value),
-    );
-    this.#flights.set(outer, {
-      inner,
-      backend,
-      startedAt: performance.now(),
-      inflightAtStart,
-      cancelled: false,
-    });
-    backend.start(inner);
+  #take(): Job[] | undefined {
+    if (this.#sampler.phase === 'cpu') return this.#held.takeChunk();
+    const job = this.#held.takeOne();
+    return job && [job];
   }
 
-  #finished(outer: Job, error: unknown, value: unknown): void {
+  #handOn(outers: Job[]): void {
+    const onLoop = this.#sampler.phase !== 'cpu';
+    const backend: Backend = onLoop ? this.#loop : this.#threadPool();
+    const inners = outers.map((outer) => {
+      if (onLoop) {
+        this.#limiter.onStart();
+        this.#sampler.inflight(this.#limiter.inflight);
+      }
+      const inner = new Job(outer.ref, outer.args, outer.timeoutMs, (o) => this.#innerSettled(outer, o));
+      this.#flights.set(outer, { inner, backend, startedAt: performance.now() });
+      return inner;
+    });
+    backend.start(inners);
+  }
+
+  #innerSettled(outer: Job, outcome: Outcome): void {
     const flight = this.#flights.get(outer)!;
     this.#flights.delete(outer);
-    if (flight.backend === this.#inline) {
-      if (flight.cancelled) this.#limiter.onDrop();
-      else
-        this.#limiter.onSample(
-          performance.now() - flight.startedAt,
-          error === undefined,
-          flight.inflightAtStart,
-        );
-      this.#measuring()?.setInflight(this.#limiter.inflight);
-      if (this.#phase === 'sampling' && !flight.cancelled) this.#sampleDone();
-    }
-    if (!outer.settled) outer.settle(error, value);
+    const decided = flight.backend === this.#loop && this.#measured(flight, outcome);
+    outer.settle(outcome);
+    // announced only now: a listener may cancel work, this job included, and it must be settled first
+    if (decided) publishAuto({ event: 'chosen', ...this.choice() });
     this.#pump();
   }
 
-  /** The probe taking the measurement now, if any. */
-  #measuring(): Probe | undefined {
-    if (this.#probe.running) return this.#probe;
-    return this.#coldProbe.running ? this.#coldProbe : undefined;
-  }
-
-  #sampleDone(): void {
-    if (this.#coldProbe.running) {
-      // the first task was the warm-up; the sample starts now, with the tasks still in flight
-      this.#cold = this.#coldProbe.stop(1);
-      this.#probe.start(this.#limiter.inflight);
-      return;
-    }
-    this.#sampled++;
-    const enough =
-      this.#probe.elapsedMs() >= (this.#opts.minSampleMs ?? 10) || this.#sampled >= MAX_SAMPLE_TASKS;
-    if (!enough) return;
-    this.#classification = classify(this.#probe.stop(this.#sampled));
-    this.#phase = this.#classification.verdict === 'cpu-bound' ? 'cpu' : 'io';
-    publishAuto({ event: 'chosen', ...this.choice() });
+  /**
+   * A job on the event loop ended: its latency feeds the limiter, and the sample while sampling.
+   * Returns true when it completed the sample (the verdict is in).
+   */
+  #measured(flight: Flight, outcome: Outcome): boolean {
+    const dropped = outcome.kind === 'aborted'; // cancelled: says nothing about the work
+    if (dropped) this.#limiter.onDrop();
+    else this.#limiter.onSample(performance.now() - flight.startedAt, outcome.kind === 'ok');
+    this.#sampler.inflight(this.#limiter.inflight);
+    return !dropped && this.#sampler.taskDone(this.#limiter.inflight);
   }
 
   #threadPool(): Pool {
-    this.#pool ??= new Pool({
-      mode: 'threads',
-      transport: threadTransport,
-      workers: this.#threads,
-      initializer: this.#opts.initializer,
-      initArgs: this.#opts.initArgs,
-      maxTasksPerWorker: this.#opts.maxTasksPerWorker ?? Number.POSITIVE_INFINITY,
-      idleTimeoutMs: this.#opts.idleTimeoutMs ?? Number.POSITIVE_INFINITY,
-    });
+    this.#pool ??= new Pool({ ...this.#opts, mode: 'threads', transport: threadTransport });
     return this.#pool;
   }
 
   #checkIdle(): void {
-    if (this.#idleWaiters.length === 0 || this.#flights.size > 0) return;
-    while (this.#queue.length > 0 && this.#queue.peek()!.settled) this.#queue.shift();
-    if (this.#queue.length > 0) return;
+    if (this.#idleWaiters.length === 0 || this.#flights.size > 0 || this.#held.size > 0) return;
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 }

@@ -3,7 +3,7 @@
  * `conc io --mode auto`). A `node:diagnostics_channel` channel: publishing costs nothing when no one listens.
  */
 import { channel } from 'node:diagnostics_channel';
-import type { AutoChoice } from './auto.ts';
+import type { AutoChoice } from './choice.ts';
 import type { LimitChange } from './limiter.ts';
 
 /** One announcement: `chosen` once the verdict is in, `closed` with the final width when the executor closes. */

@@ -1,80 +1,56 @@
 /**
- * Turning what a `conc worker` reported through BullMQ back into results and conc errors, on the
- * executor's side. One place for single jobs, batch items and the watchdog's late discoveries.
+ * What a `conc worker` reported through BullMQ, read back as one outcome per call on the executor's
+ * side. One place for completed jobs, failed jobs and the watchdog's late discoveries; which public
+ * error an outcome becomes is decided above every backend (src/core/public-error.ts).
  */
-import {
-  AbortError,
-  ConcError,
-  InitializerError,
-  TaskArgumentError,
-  TaskError,
-  TaskNotFoundError,
-  TaskTimeoutError,
-  WorkerCrashedError,
-} from '../../errors.ts';
-import { fromWireError, type WireError } from '../../internal/error-wire.ts';
-import type { Job } from '../../internal/job.ts';
-import { type BatchItem, decode, type FailStatus, parseFailure } from './wire.ts';
 
-/** The conc error for a failure a worker reported (or BullMQ wrote, e.g. for a job that stalled too often). */
-export function failureError(
-  job: Job,
-  status: FailStatus | undefined,
-  error: WireError | undefined,
-  reason: string,
-): Error {
-  const task = job.ref.name;
-  if (status === undefined || error === undefined) {
-    return new WorkerCrashedError(task, `BullMQ failed the job: ${reason}`);
-  }
-  switch (status) {
-    case 'threw':
-      return new TaskError(task, fromWireError(error));
-    case 'timeout':
-      return new TaskTimeoutError(task, job.timeoutMs ?? Number(error.props?.timeoutMs ?? 0));
-    case 'crashed':
-      return new WorkerCrashedError(task, `on a conc worker: ${error.message}`);
-    case 'refused':
-      return new TaskNotFoundError(error.message);
-    case 'init':
-      return new InitializerError(
-        error.message,
-        error.cause ? { cause: fromWireError(error.cause) } : undefined,
-      );
-    case 'clone':
-      return new TaskArgumentError(error.message);
-    case 'aborted':
-      return new AbortError(error.message);
-    default:
-      return new ConcError(`Task "${task}" failed on a conc worker: ${error.message}`);
-  }
-}
+import { KINDS, type Outcome } from '../../core/outcome.ts';
+import { outcomeFromWire } from '../../core/outcome-wire.ts';
+import { decode, parseFailure, type WireOutcome } from './wire.ts';
 
-/** A job's failedReason as a conc error. */
-export function failedJobError(job: Job, failedReason: string): Error {
-  const parsed = parseFailure(failedReason);
-  return failureError(job, parsed?.status, parsed?.error, failedReason);
-}
-
-/** A completed job's return value as what the caller gets: the result, or one settled outcome per item. */
-export function completedValue(job: Job, returnvalue: unknown): unknown {
-  if (typeof returnvalue !== 'string') throw unreadable(job, typeof returnvalue);
-  let value: unknown;
+/** The outcomes of a completed job whose `calls` calls were sent together. */
+export function completedOutcomes(returnvalue: unknown, calls: number, task: string): Outcome[] {
+  if (typeof returnvalue !== 'string') return same(unreadable(task, typeof returnvalue), calls);
+  let wire: unknown;
   try {
-    value = decode(returnvalue);
+    wire = decode(returnvalue);
   } catch (error) {
-    throw unreadable(job, (error as Error).message);
+    return same(unreadable(task, (error as Error).message), calls);
   }
-  if (!job.batch) return value;
-  return (value as BatchItem[]).map((item): PromiseSettledResult<unknown> => {
-    if (item[0] === 'ok') return { status: 'fulfilled', value: item[1] };
-    return { status: 'rejected', reason: failureError(job, item[0], item[1], item[1].message) };
-  });
+  return fromWire(wire, calls, task);
 }
 
-function unreadable(job: Job, detail: string): ConcError {
-  return new ConcError(
-    `The result of task "${job.ref.name}" came back from Redis in a form conc cannot read (${detail}). ` +
+/** The outcomes of a failed job: as the worker reported them, or a crash for a failure BullMQ wrote. */
+export function failedOutcomes(failedReason: string, calls: number, task: string): Outcome[] {
+  const wire = parseFailure(failedReason);
+  if (wire) return fromWire(wire, calls, task);
+  // BullMQ's own words: the job stalled too often (its workers kept dying), or similar
+  return same({ kind: 'crashed', detail: `BullMQ failed the job: ${failedReason}` }, calls);
+}
+
+/** One outcome per call; a single one (the worker could not read the job) stands for every call. */
+function fromWire(wire: unknown, calls: number, task: string): Outcome[] {
+  if (!Array.isArray(wire) || !wire.every(isWireOutcome))
+    return same(unreadable(task, 'not a list of outcomes'), calls);
+  const outcomes = (wire as WireOutcome[]).map(([kind, payload]) => outcomeFromWire(kind, payload));
+  if (outcomes.length === calls) return outcomes;
+  if (outcomes.length === 1) return same(outcomes[0]!, calls);
+  return same(unreadable(task, `${outcomes.length} outcomes for ${calls} calls`), calls);
+}
+
+function isWireOutcome(item: unknown): boolean {
+  return Array.isArray(item) && item.length === 2 && KINDS.includes(item[0]);
+}
+
+function same(outcome: Outcome, calls: number): Outcome[] {
+  return Array.from({ length: calls }, () => outcome);
+}
+
+function unreadable(task: string, detail: string): Outcome {
+  return {
+    kind: 'bad-argument',
+    message:
+      `The result of task "${task}" came back from Redis in a form conc cannot read (${detail}). ` +
       'Is another program, or another version of conc, working on the same queue? Use a queue of your own.',
-  );
+  };
 }

@@ -5,7 +5,7 @@
  */
 import type { RedisOptions as BullRedisOptions } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
-import { ConcError, InvalidOptionsError } from '../../errors.ts';
+import { InvalidOptionsError, RedisError } from '../../errors.ts';
 
 export const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
 /** How long a first connection may take before conc says Redis is unreachable. */
@@ -95,13 +95,13 @@ export async function probeRedis(url: string, timeoutMs = CONNECT_TIMEOUT_MS): P
 }
 
 /** The error for a Redis that cannot be used: what failed, where (password masked), what to do. */
-export function unreachable(url: string, error: unknown): ConcError {
+export function unreachable(url: string, error: unknown): RedisError {
   const detail = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
   const auth = /NOAUTH|WRONGPASS|invalid password|invalid username/i.test(detail);
   const hint = auth
     ? 'Check the user name and password in the URL (redis://user:password@host:port).'
     : 'Is Redis running there? Start it (redis-server) or pass another URL with --redis / { redis }.';
-  return new ConcError(`Cannot use Redis at ${redact(url)}: ${scrub(detail, url)}. ${hint}`, {
+  return new RedisError(`Cannot use Redis at ${redact(url)}: ${scrub(detail, url)}. ${hint}`, {
     cause: error,
   });
 }

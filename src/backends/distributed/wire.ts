@@ -1,63 +1,41 @@
 /**
  * What travels through Redis between a distributed executor and `conc worker`s, written once for both.
  *
- *   executor ──BullMQ job──▶ name "module-id#task"   data { a: args, b?: batch, t?: timeoutMs, i?: init }
- *   executor ◀─completed──── returnvalue: the result (a batch: one [status, value] per item)
- *   executor ◀─failed─────── failedReason: "<human text> [conc:<status>:<payload>]"
+ *   executor ──BullMQ job──▶ name "module-id#task"   data { a: [args, …], t?: timeoutMs, i?: init }
+ *   executor ◀─completed──── returnvalue: one wire outcome [kind, payload] per call
+ *   executor ◀─failed─────── failedReason: "<human text> [conc:<kind>:<the outcomes, as data>]"
+ *
+ * A BullMQ job carries one call or a chunk of calls: the same shape either way, one argument list and
+ * one outcome per call. It fails (for dashboards) only when none of its calls succeeded.
  *
  * Values cross as V8 structured-clone bytes in base64, so BigInt, Map, Set, Date and typed arrays
- * survive exactly as with the thread and process pools; small plain values take a JSON shortcut. A task is named by a module id
- * the worker looks up in its own allow-list: a job can never make a worker import a path of its choosing.
+ * survive exactly as with the thread and process pools; small plain values take a JSON shortcut. A task
+ * is named by a module id the worker looks up in its own allow-list: a job can never make a worker
+ * import a path of its choosing.
  */
 import { basename } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import type { WireError } from '../../internal/error-wire.ts';
+import type { OutcomeKind } from '../../core/outcome.ts';
+import type { WireFailure } from '../../core/outcome-wire.ts';
 import type { TaskRef } from '../../tasks.ts';
-
-/** The built-in task modules every `conc worker` allows unless told otherwise: id → path under src/ or dist/. */
-export const BUILTIN_MODULES: Readonly<Record<string, string>> = {
-  'conc/cpu': 'workloads/cpu',
-  'conc/io': 'workloads/io',
-};
 
 const EXTENSION = /\.(?:[cm]?[jt]s|tsx|jsx)$/;
 /** conc's own root (src/ when running from source, dist/ when built), as a file URL with a trailing slash. */
 const ROOT = new URL('../../', import.meta.url).href;
 
-/** Data of one BullMQ job. Short keys: this object is written to Redis once per task. */
+/** Data of one BullMQ job. Short keys: this object is written to Redis once per job. */
 export interface JobData {
-  /** Arguments (a batch: one argument list per item), encoded with {@link encode}. */
+  /** One argument list per call, the whole list encoded with {@link encode}. */
   a: string;
-  /** Set for a batch job (map with chunkSize > 1). */
-  b?: 1;
-  /** Per-task timeout (ms), enforced by the worker from when the task starts. */
+  /** Per-call timeout (ms), enforced by the worker from when each call starts. */
   t?: number;
   /** The initializer as "module-id#name"; its arguments encoded in `ia`. */
   i?: string;
   ia?: string;
 }
 
-/** How a task (or a batch item) ended, when it did not end well. */
-export type FailStatus =
-  /** The task threw; payload: the error. Retried while BullMQ attempts remain. */
-  | 'threw'
-  /** The task ran past its timeout; retried while attempts remain. */
-  | 'timeout'
-  /** The worker's local thread or process running it died; retried while attempts remain. */
-  | 'crashed'
-  /** The worker refuses the task: not registered, or its export is missing. Never retried. */
-  | 'refused'
-  /** The initializer threw. Never retried. */
-  | 'init'
-  /** Arguments could not be read or the result could not be sent back. Never retried. */
-  | 'clone'
-  /** The caller cancelled it. */
-  | 'aborted';
-
-export const RETRYABLE: ReadonlySet<FailStatus> = new Set(['threw', 'timeout', 'crashed']);
-
-/** One item of a batch result. */
-export type BatchItem = ['ok', unknown] | [FailStatus, WireError];
+/** An outcome as it crosses: see src/core/outcome-wire.ts. */
+export type WireOutcome = [OutcomeKind, unknown];
 
 /**
  * A value as text for Redis: small JSON-safe values (numbers, strings, plain arrays and objects of them)
@@ -85,7 +63,7 @@ function jsonSafe(value: unknown, left: { budget: number }, depth: number): bool
       return Number.isFinite(value) && !Object.is(value, -0);
     case 'object': {
       if (value === null) return true;
-      if (depth >= 4) return false;
+      if (depth >= 6) return false;
       if (Array.isArray(value)) {
         if (Object.getPrototypeOf(value) !== Array.prototype) return false;
         for (let i = 0; i < value.length; i++) {
@@ -106,13 +84,13 @@ function jsonSafe(value: unknown, left: { budget: number }, depth: number): bool
 }
 
 /**
- * The id under which workers know a task module: `conc/cpu` and `conc/io` for conc's built-ins,
- * otherwise the file name without its extension (`./lib/tasks.ts` → `tasks`). The same id on every
- * machine, whatever directory or build (src .ts or dist .js) each runs from.
+ * The id under which workers know a task module: `conc/<path>` for a module of conc itself
+ * (`conc/workloads/cpu`), otherwise the file name without its extension (`./lib/tasks.ts` → `tasks`).
+ * The same id on every machine, whatever directory or build (src .ts or dist .js) each runs from.
  */
 export function moduleId(moduleUrl: string): string {
   const stem = moduleUrl.replace(EXTENSION, '');
-  for (const [id, path] of Object.entries(BUILTIN_MODULES)) if (stem === ROOT + path) return id;
+  if (stem.startsWith(ROOT)) return `conc/${stem.slice(ROOT.length)}`;
   let path = moduleUrl;
   try {
     path = decodeURIComponent(new URL(moduleUrl).pathname);
@@ -142,33 +120,40 @@ export function parseJobName(name: string): { id: string; task: string } | undef
   return { id: name.slice(0, at), task: name.slice(at + 1) };
 }
 
-/** URL of a built-in module, in the layout this copy of conc runs from (.ts in src, .js in dist). */
-export function builtinUrl(id: string): string | undefined {
-  const path = BUILTIN_MODULES[id];
-  if (path === undefined) return undefined;
-  return `${ROOT}${path}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`;
-}
+const MARK = /\s\[conc:([a-z-]+):([A-Za-z0-9+/=]*)\]$/;
 
-const MARK = /\s\[conc:([a-z]+):([A-Za-z0-9+/=]*)\]$/;
-
-/** The failedReason of a job: readable in any BullMQ dashboard, with the error as data at its end. */
-export function failureText(status: FailStatus, error: WireError): string {
-  const human = `${error.name}: ${error.message}`.replace(/\s+/g, ' ').slice(0, 500);
-  return `${human} [conc:${status}:${serialize(error).toString('base64')}]`;
+/**
+ * The failedReason of a job none of whose calls succeeded: the first failure in words (readable in any
+ * BullMQ dashboard), then every outcome as data.
+ */
+export function failureText(outcomes: readonly WireOutcome[]): string {
+  const [kind, payload] = outcomes[0] ?? ['crashed', {}];
+  const more = outcomes.length > 1 ? ` (and ${outcomes.length - 1} more calls failed)` : '';
+  const human = `${describe(kind, payload as WireFailure)}${more}`.replace(/\s+/g, ' ').slice(0, 500);
+  return `${human} [conc:${kind}:${serialize(outcomes).toString('base64')}]`;
 }
 
 /** Reads back what {@link failureText} wrote; undefined for a reason BullMQ itself wrote (a stalled job…). */
-export function parseFailure(reason: string): { status: FailStatus; error: WireError } | undefined {
+export function parseFailure(reason: string): WireOutcome[] | undefined {
   const match = MARK.exec(reason);
   if (!match) return undefined;
   try {
-    return {
-      status: match[1] as FailStatus,
-      error: deserialize(Buffer.from(match[2]!, 'base64')) as WireError,
-    };
+    const outcomes = deserialize(Buffer.from(match[2]!, 'base64')) as unknown;
+    return Array.isArray(outcomes) && outcomes.every(Array.isArray) ? (outcomes as WireOutcome[]) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The failure text of a failedReason, without the data at its end. */
+export function readableFailure(reason: string): string {
+  return reason.replace(MARK, '');
+}
+
+function describe(kind: OutcomeKind, w: WireFailure): string {
+  if (w.e && (kind === 'threw' || !w.m)) return `${w.e.name}: ${w.e.message}`;
+  if (w.m) return w.m;
+  return kind === 'timeout' ? `timed out after ${w.ms} ms` : kind;
 }
 
 /** The channel on which executors ask workers to stop running jobs (ids separated by spaces). */

@@ -1,33 +1,26 @@
 /**
  * The pool engine, written once for threads and processes (only the transport differs).
  *
- *   start(job) ─▶ queue ─▶ dispatch ─▶ pick worker (idle first, else spawn, else prefetch) ─▶ run message
- *                                                                       │
- *   settle ◀─ results (done) ◀──────────────────────────────────────────┘
- *   exit ─▶ blame the running task (WorkerCrashedError / retry), requeue the rest, replace on demand
+ *   start(jobs) ─▶ queue (a job, or a chunk: several jobs to send as one) ─▶ dispatch
+ *        ─▶ pick a worker (idle first, else spawn, else one with prefetch room) ─▶ WorkerSlot.run
+ *   outcome ◀── results ◀── worker                       exit ─▶ blame the running job (crashed),
+ *                                                               requeue the innocent ones at the front
  *
- * Tiny tasks are prefetched: a worker may hold several calls, so many cost one message each way. How
- * many depends on measured task time (a prefetched call may wait behind the running one ≤ ~2 ms).
- * A call with a timeout runs alone on its worker, its clock started by the worker's 'started' notice.
+ * Tiny tasks are prefetched: a worker may hold several calls, so many cost one message each way; how
+ * many depends on measured task time (worker-slot.ts). A chunk goes to one worker in one message,
+ * beyond that prefetch room: the caller asked for it. A job with a timeout runs alone on its worker,
+ * its clock started by the worker's 'started' notice. The pool reports outcomes only: retries and
+ * public errors are decided above it (src/core).
  */
-import {
-  AbortError,
-  type ConcError,
-  InitializerError,
-  TaskArgumentError,
-  TaskError,
-  TaskNotFoundError,
-  TaskTimeoutError,
-  WorkerCrashedError,
-} from '../../errors.ts';
-import { Deque } from '../../internal/deque.ts';
-import { fromWireError, type WireError } from '../../internal/error-wire.ts';
-import type { Job } from '../../internal/job.ts';
+import type { Backend, BackendStats } from '../../core/backend.ts';
+import type { Job } from '../../core/job.ts';
+import { CLOSED_REASON, type Outcome } from '../../core/outcome.ts';
+import { AbortError } from '../../errors.ts';
 import type { TaskRef } from '../../tasks.ts';
-import type { Backend, BackendStats } from '../backend.ts';
-import { type BatchItem, type FromWorker, RESULT_WIDTH, Status, type TaskDef } from './protocol.ts';
-import type { Transport, TransportFactory } from './transport.ts';
-import { CallFlag, type WorkerNotice } from './worker-main.ts';
+import { Deque } from '../../util/deque.ts';
+import { TaskKeys } from './task-keys.ts';
+import type { TransportFactory } from './transport.ts';
+import { MAX_PREFETCH, type SlotOwner, WorkerSlot } from './worker-slot.ts';
 
 export interface PoolOptions {
   mode: 'threads' | 'processes';
@@ -39,49 +32,29 @@ export interface PoolOptions {
   idleTimeoutMs: number;
 }
 
-/** Longest a prefetched call should wait behind the running one, and the most calls a worker holds. */
-const PREFETCH_BUDGET_MS = 2;
-const MAX_PREFETCH = 128;
-/** Workers that die before running anything, in a row, before the pool gives up. */
-const MAX_STARTUP_DEATHS = 3;
+/** Workers that die before saying they are ready, in a row, before the pool gives up. */
+export const MAX_STARTUP_DEATHS = 3;
 
-interface Slot {
-  transport: Transport;
-  inflight: Deque<Job>;
-  /** Results received from this worker so far. */
-  received: number;
-  capacity: number;
-  avgMs: number;
-  /** A timed call is in flight: nothing else goes to this worker meanwhile. */
-  exclusive: boolean;
-  /** Task keys this worker has been told about. */
-  known: Set<number>;
-  /** Set when the pool itself terminates the worker (timeout, abort, recycle, close). */
-  terminating: boolean;
-  completed: number;
-  idleTimer: NodeJS.Timeout | undefined;
-  timers: Map<number, NodeJS.Timeout>;
-  refed: boolean;
-  /** The worker's entry loaded and it said so. */
-  ready: boolean;
-}
+/** A queue entry: one job, or a chunk (several jobs meant for one message). */
+type Entry = Job | readonly Job[];
 
-export class Pool implements Backend {
+const isChunk = (entry: Entry): entry is readonly Job[] => Array.isArray(entry);
+const live = (entry: Entry): boolean => (isChunk(entry) ? entry.some((j) => !j.settled) : !entry.settled);
+
+export class Pool implements Backend, SlotOwner {
   readonly mode: 'threads' | 'processes';
   readonly concurrency: number;
   readonly window: number;
-  readonly clonesArguments = true;
   #opts: PoolOptions;
-  #queue = new Deque<Job>();
-  #slots = new Set<Slot>();
-  #bySlotJob = new Map<Job, Slot>();
-  #keys = new Map<string, number>();
+  #queue = new Deque<Entry>();
+  #slots = new Set<WorkerSlot>();
+  #keys = new TaskKeys();
   #scheduled = false;
-  #broken: ConcError | undefined;
+  /** Set when no task can run any more (workers cannot start, or the initializer threw). */
+  #broken: Outcome | undefined;
   #startupDeaths = 0;
   #closing = false;
   #idleWaiters: (() => void)[] = [];
-  #exits = new Set<Promise<void>>();
 
   constructor(options: PoolOptions) {
     this.#opts = options;
@@ -90,54 +63,93 @@ export class Pool implements Backend {
     this.window = Math.max(64, options.workers * MAX_PREFETCH * 4);
   }
 
-  start(job: Job): void {
+  start(jobs: readonly Job[]): void {
     if (this.#broken) {
-      job.settle(this.#broken);
+      for (const job of jobs) job.settle(this.#broken);
       return;
     }
-    this.#queue.push(job);
+    if (jobs.length === 1) this.#queue.push(jobs[0]!);
+    // timed jobs run alone, each on a worker of its own: a chunk of them is split
+    else if (jobs.some((job) => job.timeoutMs !== undefined)) for (const job of jobs) this.#queue.push(job);
+    else if (jobs.length > 1) this.#queue.push(jobs);
     this.#schedule();
   }
 
   cancel(job: Job, reason: unknown): void {
     if (job.settled) return;
-    const slot = this.#bySlotJob.get(job);
-    job.settle(reason);
-    if (!slot) {
+    const sent = job.state === 'running';
+    job.settle({ kind: 'aborted', reason });
+    if (!sent) {
       this.#schedule(); // still queued: dispatch drops it (and a draining close() may now finish)
       return;
     }
-    this.#forget(slot, job);
-    this.#terminate(slot); // a running call can only be stopped with its worker
+    for (const slot of this.#slots) {
+      if (!slot.terminating && slot.holds(job)) {
+        slot.terminate(); // a running call can only be stopped with its worker
+        return;
+      }
+    }
   }
 
   stats(): BackendStats {
     let running = 0;
-    for (const slot of this.#slots) running += slot.inflight.length;
-    return { running, queued: this.#queue.length, workers: this.#slots.size };
+    for (const slot of this.#slots) running += slot.running;
+    let queued = 0;
+    for (let i = 0; i < this.#queue.length; i++) {
+      const entry = this.#queue.at(i)!;
+      queued += isChunk(entry) ? entry.filter((j) => !j.settled).length : entry.settled ? 0 : 1;
+    }
+    return { running, queued, workers: this.#slots.size };
   }
 
   async close(cancel: boolean): Promise<void> {
     this.#closing = true;
     if (cancel) {
-      const reason = new AbortError(
-        'The executor was closed with { cancel: true } before this task finished.',
-      );
-      for (const job of this.#queue.drain()) if (!job.settled) job.settle(reason);
-      for (const slot of this.#slots) {
-        for (const job of slot.inflight.drain()) {
-          this.#bySlotJob.delete(job);
-          if (!job.settled) job.settle(reason);
-        }
-      }
-    } else {
-      await new Promise<void>((resolve) => {
-        if (this.#idle()) resolve();
-        else this.#idleWaiters.push(resolve);
-      });
+      const aborted: Outcome = { kind: 'aborted', reason: new AbortError(CLOSED_REASON) };
+      this.#settleQueued(aborted);
+      for (const slot of this.#slots) slot.settleAll(aborted);
+    } else if (!this.#idle()) {
+      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     }
-    for (const slot of this.#slots) this.#terminate(slot);
-    await Promise.all(this.#exits);
+    const slots = [...this.#slots];
+    for (const slot of slots) slot.terminate();
+    await Promise.all(slots.map((slot) => slot.gone));
+  }
+
+  // ── what the workers report (SlotOwner) ────────────────────────────────────────────────────────
+
+  outcome(job: Job, outcome: Outcome): void {
+    if (outcome.kind === 'init-failed') this.#break(outcome); // like Python's BrokenProcessPool
+    job.settle(outcome);
+  }
+
+  progressed(slot: WorkerSlot): void {
+    this.#startupDeaths = 0;
+    if (slot.load === 0 && !slot.terminating) {
+      if (slot.recycleDue) slot.terminate();
+      else if (!this.#closing) slot.rest();
+    }
+    this.#schedule();
+  }
+
+  exited(slot: WorkerSlot, detail: string, error: unknown): void {
+    if (!this.#slots.delete(slot)) return; // it failed while starting: the pool is broken already
+    const { blamed, innocent } = slot.lost();
+    this.#startupDeaths = slot.diedAtStart ? this.#startupDeaths + 1 : 0;
+    // innocent: never started, or their results died with the worker — run each again, alone, first
+    for (let i = innocent.length - 1; i >= 0; i--) {
+      const job = innocent[i]!;
+      if (job.settled) continue;
+      job.reset();
+      if (this.#broken) job.settle(this.#broken);
+      else this.#queue.unshift(job);
+    }
+    if (blamed && !blamed.settled) blamed.settle({ kind: 'crashed', detail, cause: error });
+    if (this.#startupDeaths >= MAX_STARTUP_DEATHS) {
+      const why = `${MAX_STARTUP_DEATHS} workers in a row died before they were ready (the last: ${detail})`;
+      this.#break({ kind: 'broken', detail: why, cause: error });
+    }
+    this.#schedule();
   }
 
   // ── dispatch ────────────────────────────────────────────────────────────────────────────────────
@@ -150,378 +162,103 @@ export class Pool implements Backend {
 
   #dispatch = (): void => {
     this.#scheduled = false;
-    while (this.#queue.length > 0) {
-      const job = this.#queue.peek()!;
-      if (job.settled) {
-        this.#queue.shift();
+    const queue = this.#queue;
+    while (queue.length > 0) {
+      const head = queue.peek()!;
+      if (!live(head)) {
+        queue.shift();
         continue;
       }
-      const slot = this.#pick(job);
+      const slot = this.#pick(!isChunk(head) && head.timeoutMs !== undefined);
       if (!slot) break;
-      this.#sendTo(slot);
+      if (isChunk(head)) this.#sendChunk(slot, head);
+      else this.#sendSolo(slot);
     }
-    this.#checkIdle();
+    if (this.#idleWaiters.length > 0 && this.#idle()) {
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
   };
 
-  #pick(job: Job): Slot | undefined {
-    let spare: Slot | undefined;
+  /** An idle worker first, else a new one, else the least loaded with room. */
+  #pick(timed: boolean): WorkerSlot | undefined {
+    let spare: WorkerSlot | undefined;
     for (const slot of this.#slots) {
-      if (slot.terminating || this.#recycleDue(slot)) continue;
-      if (slot.inflight.length === 0) return slot;
-      if (job.timeoutMs !== undefined || slot.exclusive || slot.inflight.length >= slot.capacity) continue;
-      if (!spare || slot.inflight.length < spare.inflight.length) spare = slot;
+      if (!slot.canTake(timed)) continue;
+      if (slot.load === 0) return slot;
+      if (!spare || slot.load < spare.load) spare = slot;
     }
-    if (this.#slots.size < this.#opts.workers) {
-      try {
-        return this.#spawn();
-      } catch (error) {
-        const detail = `a worker could not be started: ${(error as Error).message}`;
-        this.#fail(new WorkerCrashedError('(any)', detail, { cause: error }));
-        return undefined;
-      }
-    }
+    if (this.#slots.size < this.#opts.workers) return this.#spawn();
     return spare;
   }
 
-  #canTake(slot: Slot, job: Job): boolean {
-    if (slot.exclusive || slot.terminating || this.#recycleDue(slot)) return false;
-    if (job.timeoutMs !== undefined) return slot.inflight.length === 0;
-    return slot.inflight.length < slot.capacity;
+  /** The chunk at the head of the queue, in one message (cut to what the worker may still run). */
+  #sendChunk(slot: WorkerSlot, chunk: readonly Job[]): void {
+    this.#queue.shift();
+    const live = chunk.filter((job) => job.markRunning());
+    const room = slot.chunkRoom();
+    const jobs = live.length > room ? live.slice(0, room) : live;
+    if (jobs.length < live.length) {
+      const rest = live.slice(jobs.length);
+      for (const job of rest) job.reset();
+      this.#queue.unshift(rest.length === 1 ? rest[0]! : rest);
+    }
+    slot.run(jobs, jobs.length > 1);
   }
 
-  #recycleDue(slot: Slot): boolean {
-    return slot.completed + slot.inflight.length >= this.#opts.maxTasksPerWorker;
-  }
-
-  /** Moves as many queued jobs as the worker can take into one message. */
-  #sendTo(slot: Slot): void {
-    const calls: unknown[] = [];
+  /** As many solo jobs from the head of the queue as the worker has room for, in one message. */
+  #sendSolo(slot: WorkerSlot): void {
+    const queue = this.#queue;
+    const first = queue.shift() as Job;
     const jobs: Job[] = [];
-    let defs: TaskDef[] | undefined;
-    while (this.#queue.length > 0) {
-      const job = this.#queue.peek()!;
-      if (job.settled) {
-        this.#queue.shift();
-        continue;
-      }
-      if (!this.#canTake(slot, job)) break;
-      this.#queue.shift();
-      job.markRunning();
-      const key = this.#keyOf(job.ref);
-      if (!slot.known.has(key)) {
-        defs ??= [];
-        if (!defs.some((d) => d.key === key)) defs.push({ key, module: job.ref.module, name: job.ref.name });
-      }
-      const timed = job.timeoutMs !== undefined;
-      calls.push(
-        job.id,
-        key,
-        job.args,
-        (job.batch ? CallFlag.batch : 0) | (timed ? CallFlag.notifyStart : 0),
-      );
-      jobs.push(job);
-      slot.inflight.push(job);
-      this.#bySlotJob.set(job, slot);
-      if (timed) slot.exclusive = true;
-    }
-    if (jobs.length === 0) return;
-    this.#busy(slot);
-    try {
-      slot.transport.send({ t: 'run', defs, calls });
-      if (defs) for (const d of defs) slot.known.add(d.key);
-    } catch (error) {
-      this.#sendOneByOne(slot, jobs, error);
-    }
-  }
-
-  /** A batch failed to clone: send each call alone, failing only those whose arguments cannot cross. */
-  #sendOneByOne(slot: Slot, jobs: Job[], batchError: unknown): void {
-    for (const job of jobs) {
-      const key = this.#keyOf(job.ref);
-      const defs = slot.known.has(key) ? undefined : [{ key, module: job.ref.module, name: job.ref.name }];
-      const flags =
-        (job.batch ? CallFlag.batch : 0) | (job.timeoutMs !== undefined ? CallFlag.notifyStart : 0);
-      try {
-        slot.transport.send({ t: 'run', defs, calls: [job.id, key, job.args, flags] });
-        if (defs) slot.known.add(key);
-      } catch (error) {
-        this.#forget(slot, job);
-        if (job.timeoutMs !== undefined) slot.exclusive = false;
-        job.settle(
-          new TaskArgumentError(
-            `Arguments of task "${job.ref.name}" cannot be sent to a worker: ${String((error as Error).message ?? batchError).replace(/\.$/, '')}. ` +
-              'Pass structured-cloneable values (no functions, symbols or class instances with methods), or use mode "async".',
-            { cause: error },
-          ),
-        );
+    if (first.markRunning()) jobs.push(first);
+    if (first.timeoutMs === undefined) {
+      for (let room = slot.room() - jobs.length; room > 0 && queue.length > 0; ) {
+        const next = queue.peek()!;
+        if (isChunk(next) || next.timeoutMs !== undefined) break;
+        queue.shift();
+        if (next.markRunning()) {
+          jobs.push(next);
+          room--;
+        }
       }
     }
-    this.#afterProgress(slot);
+    slot.run(jobs, false);
   }
 
-  #keyOf(ref: TaskRef): number {
-    const id = `${ref.module}#${ref.name}`;
-    let key = this.#keys.get(id);
-    if (key === undefined) {
-      key = this.#keys.size + 1;
-      this.#keys.set(id, key);
-    }
-    return key;
-  }
-
-  // ── workers ─────────────────────────────────────────────────────────────────────────────────────
-
-  #spawn(): Slot {
-    const slot: Slot = {
-      transport: undefined as unknown as Transport,
-      inflight: new Deque<Job>(),
-      received: 0,
-      capacity: 1,
-      avgMs: -1,
-      exclusive: false,
-      known: new Set(),
-      terminating: false,
-      completed: 0,
-      idleTimer: undefined,
-      timers: new Map(),
-      refed: true,
-      ready: false,
-    };
-    let onExit!: () => void;
-    this.#exits.add(
-      new Promise<void>((resolve) => {
-        onExit = resolve;
-      }),
-    );
-    slot.transport = this.#opts.transport({
-      message: (message) => this.#onMessage(slot, message),
-      exit: (detail, error) => {
-        this.#onExit(slot, detail, error);
-        onExit();
-      },
-    });
+  #spawn(): WorkerSlot | undefined {
     const init = this.#opts.initializer;
-    slot.transport.send({
-      t: 'init',
-      initializer: init ? { module: init.module, name: init.name } : undefined,
-      initArgs: this.#opts.initArgs,
-      counters: slot.transport.counters,
-    });
-    this.#slots.add(slot);
-    return slot;
-  }
-
-  #terminate(slot: Slot): void {
-    if (slot.terminating) return;
-    slot.terminating = true;
-    void slot.transport.terminate();
-  }
-
-  #busy(slot: Slot): void {
-    if (slot.idleTimer) {
-      clearTimeout(slot.idleTimer);
-      slot.idleTimer = undefined;
-    }
-    if (!slot.refed) {
-      slot.refed = true;
-      slot.transport.ref();
+    try {
+      const slot = new WorkerSlot(this.#opts.transport, this, this.#keys, {
+        initializer: init ? { module: init.module, name: init.name } : undefined,
+        initArgs: this.#opts.initArgs,
+        maxTasksPerWorker: this.#opts.maxTasksPerWorker,
+        idleTimeoutMs: this.#opts.idleTimeoutMs,
+      });
+      this.#slots.add(slot);
+      return slot;
+    } catch (error) {
+      const detail = `starting one threw ${(error as Error)?.name ?? 'an error'}: ${(error as Error)?.message ?? error}`;
+      this.#break({ kind: 'broken', detail, cause: error });
+      return undefined;
     }
   }
 
-  /** After results or failures: recycle, go idle, dispatch more. */
-  #afterProgress(slot: Slot): void {
-    if (slot.inflight.length === 0 && !slot.terminating) {
-      if (this.#recycleDue(slot) || this.#closing) {
-        if (this.#recycleDue(slot)) this.#terminate(slot);
-      } else {
-        slot.refed = false;
-        slot.transport.unref(); // an idle pool never keeps the process alive
-        if (Number.isFinite(this.#opts.idleTimeoutMs)) {
-          slot.idleTimer = setTimeout(() => this.#terminate(slot), this.#opts.idleTimeoutMs);
-          slot.idleTimer.unref();
-        }
-      }
-    }
-    this.#schedule();
+  /** No task can run any more: every queued and later job ends with `outcome`. */
+  #break(outcome: Outcome): void {
+    this.#broken ??= outcome;
+    this.#settleQueued(this.#broken);
   }
 
-  #onMessage(slot: Slot, message: FromWorker | WorkerNotice): void {
-    if (message.t === 'ready') {
-      slot.ready = true;
-      return;
-    }
-    if (message.t === 'started') {
-      const job = slot.inflight.peek();
-      if (job && job.id === message.id && job.timeoutMs !== undefined) this.#startClock(slot, job);
-      return;
-    }
-    if (message.t !== 'done') return;
-    const results = message.results;
-    const count = results.length / RESULT_WIDTH;
-    const perTask = message.busyMs / count;
-    slot.avgMs = slot.avgMs < 0 ? perTask : slot.avgMs * 0.7 + perTask * 0.3;
-    slot.capacity = Math.max(
-      1,
-      Math.min(MAX_PREFETCH, Math.floor(PREFETCH_BUDGET_MS / Math.max(slot.avgMs, 1e-3))),
-    );
-    for (let i = 0; i < results.length; i += RESULT_WIDTH) {
-      const job = slot.inflight.shift();
-      slot.received++;
-      slot.completed++;
-      if (!job) continue;
-      if (job.id !== results[i])
-        throw new Error(`conc internal error: result for ${results[i]} came as ${job.id}`);
-      this.#bySlotJob.delete(job);
-      this.#stopClock(slot, job);
-      if (job.timeoutMs !== undefined) slot.exclusive = false;
-      this.#startupDeaths = 0;
-      this.#finish(job, results[i + 1] as number, results[i + 2]);
-    }
-    this.#afterProgress(slot);
-  }
-
-  #finish(job: Job, status: number, value: unknown): void {
-    if (job.settled) return;
-    switch (status) {
-      case Status.ok:
-        job.settle(undefined, job.batch ? batchOutcomes(job, value as BatchItem[]) : value);
-        return;
-      case Status.threw:
-        if (job.retry()) {
-          this.#requeue(job);
-          return;
-        }
-        job.settle(new TaskError(job.ref.name, fromWireError(value as WireError)));
-        return;
-      case Status.notFound:
-        job.settle(new TaskNotFoundError((value as WireError).message));
-        return;
-      case Status.uncloneable:
-        job.settle(resultError(job, value as WireError));
-        return;
-      case Status.initFailed:
-        job.settle(this.#breakPool(value as WireError));
-        return;
-      default:
-        job.settle(new Error(`conc internal error: unknown status ${status}`));
+  #settleQueued(outcome: Outcome): void {
+    for (const entry of this.#queue.drain()) {
+      for (const job of isChunk(entry) ? entry : [entry]) if (!job.settled) job.settle(outcome);
     }
   }
 
-  #requeue(job: Job): void {
-    this.#queue.unshift(job);
-    this.#schedule();
-  }
-
-  /** The initializer failed: like Python's BrokenProcessPool, every queued and later task fails. */
-  #breakPool(wire: WireError): ConcError {
-    if (this.#broken) return this.#broken;
-    const cause = fromWireError(wire);
-    this.#broken = new InitializerError(
-      `The worker initializer "${this.#opts.initializer?.name}" threw ${cause.name}: ${cause.message}. ` +
-        'No task can run in this executor; fix the initializer and create a new executor.',
-      { cause },
-    );
-    for (const job of this.#queue.drain()) if (!job.settled) job.settle(this.#broken);
-    return this.#broken;
-  }
-
-  /** Workers cannot start: every queued and later task fails with this error. */
-  #fail(error: ConcError): void {
-    this.#broken ??= error;
-    for (const job of this.#queue.drain()) if (!job.settled) job.settle(this.#broken);
-  }
-
-  #startClock(slot: Slot, job: Job): void {
-    const ms = job.timeoutMs!;
-    const timer = setTimeout(() => {
-      slot.timers.delete(job.id);
-      if (job.settled || this.#bySlotJob.get(job) !== slot) return;
-      this.#forget(slot, job);
-      slot.exclusive = false;
-      this.#terminate(slot); // the only way to stop code that ignores us
-      if (job.retry()) this.#requeue(job);
-      else job.settle(new TaskTimeoutError(job.ref.name, ms));
-    }, ms);
-    slot.timers.set(job.id, timer);
-  }
-
-  #stopClock(slot: Slot, job: Job): void {
-    const timer = slot.timers.get(job.id);
-    if (timer) {
-      clearTimeout(timer);
-      slot.timers.delete(job.id);
-    }
-  }
-
-  /** Takes a job out of a worker's in-flight list (it is settled elsewhere). */
-  #forget(slot: Slot, job: Job): void {
-    this.#bySlotJob.delete(job);
-    this.#stopClock(slot, job);
-    const kept: Job[] = [];
-    for (let j = slot.inflight.shift(); j !== undefined; j = slot.inflight.shift())
-      if (j !== job) kept.push(j);
-    for (const j of kept) slot.inflight.push(j);
-  }
-
-  #onExit(slot: Slot, detail: string, error: unknown): void {
-    this.#slots.delete(slot);
-    if (slot.idleTimer) clearTimeout(slot.idleTimer);
-    for (const timer of slot.timers.values()) clearTimeout(timer);
-    const lost = slot.inflight.drain();
-    for (const job of lost) this.#bySlotJob.delete(job);
-    // Which lost call was running? Threads say it exactly; a process reports each result before the
-    // next call, so its first unreported call is the running one.
-    let running = -1;
-    const c = slot.transport.counters;
-    if (!slot.terminating && slot.ready && lost.length > 0) {
-      running = c ? Atomics.load(c, 0) - 1 - slot.received : 0;
-      if (c && Atomics.load(c, 0) === Atomics.load(c, 1)) running = -1; // died between calls
-    }
-    const diedAtStart = !slot.terminating && !slot.ready;
-    this.#startupDeaths = diedAtStart ? this.#startupDeaths + 1 : 0;
-    for (let i = lost.length - 1; i >= 0; i--) {
-      const job = lost[i]!;
-      if (job.settled) continue;
-      if (i === running) {
-        if (job.retry()) this.#requeue(job);
-        else job.settle(new WorkerCrashedError(job.ref.name, detail, { cause: error }));
-      } else {
-        job.reset(); // innocent: never started, or its result died with the worker — run it again
-        this.#queue.unshift(job);
-      }
-    }
-    if (this.#startupDeaths >= MAX_STARTUP_DEATHS) {
-      this.#fail(new WorkerCrashedError('(any)', `workers keep dying on start: ${detail}`, { cause: error }));
-    }
-    this.#schedule();
-  }
-
-  // ── draining ────────────────────────────────────────────────────────────────────────────────────
-
+  /** Nothing queued and no worker holds a job that has not ended. */
   #idle(): boolean {
-    if (this.#queue.length > 0) return false;
-    for (const slot of this.#slots) if (slot.inflight.length > 0) return false;
+    for (let i = 0; i < this.#queue.length; i++) if (live(this.#queue.at(i)!)) return false;
+    for (const slot of this.#slots) if (slot.running > 0) return false;
     return true;
   }
-
-  #checkIdle(): void {
-    if (this.#idleWaiters.length === 0 || !this.#idle()) return;
-    for (const resolve of this.#idleWaiters.splice(0)) resolve();
-  }
-}
-
-function batchOutcomes(job: Job, items: BatchItem[]): PromiseSettledResult<unknown>[] {
-  return items.map(([status, value]) => {
-    if (status === Status.ok) return { status: 'fulfilled', value };
-    if (status === Status.uncloneable)
-      return { status: 'rejected', reason: resultError(job, value as WireError) };
-    return { status: 'rejected', reason: new TaskError(job.ref.name, fromWireError(value as WireError)) };
-  });
-}
-
-function resultError(job: Job, wire: WireError): TaskArgumentError {
-  return new TaskArgumentError(
-    `The result of task "${job.ref.name}" cannot be sent back from the worker: ${wire.message}. ` +
-      'Return structured-cloneable values (plain objects, arrays, BigInt, Map, typed arrays).',
-  );
 }

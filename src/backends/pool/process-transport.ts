@@ -6,8 +6,8 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fromWireError } from '../../internal/error-wire.ts';
 import { workerExecArgv } from '../../internal/exec-argv.ts';
+import type { FromWorker } from './protocol.ts';
 import { ext, type Transport, type TransportEvents } from './transport.ts';
-import type { WorkerNotice } from './worker-main.ts';
 
 const entry = new URL(`./process-entry${ext()}`, import.meta.url);
 let execArgv: string[] | undefined;
@@ -40,7 +40,7 @@ export function processTransport(events: TransportEvents): Transport {
     events.exit(detail, fatal);
     resolveGone();
   };
-  child.on('message', (message: WorkerNotice | Parameters<TransportEvents['message']>[0]) => {
+  child.on('message', (message: FromWorker) => {
     if (message.t === 'fatal') fatal = fromWireError(message.error);
     else events.message(message);
   });

@@ -1,12 +1,15 @@
 /**
  * The messages between a pool and its workers — one union each way, shared by both transports.
  *
- *   parent ──init──▶ worker            once, first message: initializer, shared counters (threads)
- *   parent ──run───▶ worker            a batch of calls (flat: id, key, args, batch?)
- *   parent ◀──done── worker            a batch of results (flat: id, status, value)
+ *   parent ──init──▶ worker     once, first message: initializer, shared counters (threads)
+ *   parent ──run───▶ worker     calls, flat: id, key, args, flags (CALL_WIDTH per call)
+ *   parent ◀──done── worker     results, flat: id, kind, payload (RESULT_WIDTH per call)
+ *   parent ◀─notice─ worker     ready · started (a timed call) · fatal (a process about to die)
  *
  * Calls and results travel flat in one array per message: many tiny tasks cost one message, not many.
- * A task is named by a small integer key; its (module, name) is sent once per worker in `defs`.
+ * Every call has the same shape, alone or in a chunk; a result's kind is an outcome kind (core/outcome.ts)
+ * and its payload the value (`ok`) or `failureToWire(...)` (core/outcome-wire.ts). A task is named by a
+ * small integer key; its (module, name) is sent once per worker in `defs`.
  */
 import type { WireError } from '../../internal/error-wire.ts';
 
@@ -24,7 +27,7 @@ export interface InitMessage {
   counters?: Int32Array | undefined;
 }
 
-/** `calls` holds CALL_WIDTH entries per call: id, task key, args (or a list of args for a batch), isBatch. */
+/** `calls` holds CALL_WIDTH entries per call: id, task key, args, flags ({@link CallFlag}). */
 export interface RunMessage {
   t: 'run';
   defs?: TaskDef[] | undefined;
@@ -34,26 +37,28 @@ export interface RunMessage {
 export type ToWorker = InitMessage | RunMessage;
 export const CALL_WIDTH = 4;
 
-/** How a call ended. A batch call ends OK with a list of [status, value] pairs, one per item. */
-export const Status = {
-  ok: 1,
-  threw: 2,
-  notFound: 3,
-  /** The result could not be cloned back to the parent. */
-  uncloneable: 4,
-  /** The worker's initializer threw: the worker cannot run anything. */
-  initFailed: 5,
+/**
+ * A call's 4th slot. The chunk bits only say when its result is worth sending (a chunk's results go
+ * back together, at its end); they never change the shape of arguments or results.
+ */
+export const CallFlag = {
+  /** A timed call: say 'started' right before it runs, so the parent starts its clock. */
+  notifyStart: 1,
+  /** One of a chunk's calls: its result may wait for the rest of the chunk. */
+  inChunk: 2,
+  /** The last call of its chunk: send the chunk's results now. */
+  chunkEnd: 4,
 } as const;
-export type StatusCode = (typeof Status)[keyof typeof Status];
 
-/** `results` holds RESULT_WIDTH entries per call: id, status, value (or a WireError). `busyMs` is run time. */
+/** `results` holds RESULT_WIDTH entries per call: id, kind, payload. `busyMs`: time spent running them. */
 export interface DoneMessage {
   t: 'done';
   results: unknown[];
   busyMs: number;
 }
-
-export type FromWorker = DoneMessage;
 export const RESULT_WIDTH = 3;
 
-export type BatchItem = [StatusCode, unknown | WireError];
+/** Sent outside the result stream. */
+export type Notice = { t: 'ready' } | { t: 'started'; id: number } | { t: 'fatal'; error: WireError };
+
+export type FromWorker = DoneMessage | Notice;

@@ -3,10 +3,9 @@
  * keep or stop keeping the event loop alive, terminate. Two implementations: threads and processes.
  */
 import type { FromWorker, ToWorker } from './protocol.ts';
-import type { WorkerNotice } from './worker-main.ts';
 
 export interface TransportEvents {
-  message(message: FromWorker | WorkerNotice): void;
+  message(message: FromWorker): void;
   /** The worker is gone. `detail` says how (exit code, signal, uncaught error); `error` is that error. */
   exit(detail: string, error?: unknown): void;
 }
@@ -22,6 +21,7 @@ export interface Transport {
   terminate(): Promise<void>;
 }
 
+/** Starts a worker; throws when it cannot be started at all. */
 export type TransportFactory = (events: TransportEvents) => Transport;
 
 export function ext(): string {

@@ -6,12 +6,22 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { InvalidOptionsError } from '../../errors.ts';
-import { importModule } from '../../internal/ts-support.ts';
-import { BUILTIN_MODULES, builtinUrl, moduleId } from './wire.ts';
+import { moduleId } from '../backends/distributed/wire.ts';
+import { InvalidOptionsError } from '../errors.ts';
+import { importModule } from '../internal/ts-support.ts';
+
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+/**
+ * conc's built-in workloads, which every worker allows unless told otherwise: URLs in the layout this
+ * copy of conc runs from (.ts in src, .js in dist). Not imported here: a worker loads them on first use.
+ */
+export const BUILTIN_MODULES: readonly string[] = ['../workloads/cpu', '../workloads/io'].map(
+  (path) => new URL(`${path}${EXT}`, import.meta.url).href,
+);
 
 export interface AllowListOptions {
-  /** Allow conc's built-in workloads (conc/cpu, conc/io). Default true. */
+  /** Allow conc's built-in workloads (conc/workloads/cpu, conc/workloads/io). Default true. */
   builtins?: boolean | undefined;
   /** More task modules: file paths (relative to `cwd`) or file: URLs. */
   tasks?: readonly string[] | undefined;
@@ -25,10 +35,7 @@ export interface AllowListOptions {
 export async function buildAllowList(options: AllowListOptions = {}): Promise<Map<string, string>> {
   const modules = new Map<string, string>();
   if (options.builtins !== false) {
-    for (const id of Object.keys(BUILTIN_MODULES)) {
-      const url = builtinUrl(id);
-      if (url && existsSync(fileURLToPath(url))) modules.set(id, url);
-    }
+    for (const url of BUILTIN_MODULES) if (existsSync(fileURLToPath(url))) modules.set(moduleId(url), url);
   }
   for (const spec of options.tasks ?? []) {
     const url = spec.startsWith('file:')

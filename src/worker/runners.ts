@@ -1,19 +1,19 @@
 /**
- * A `conc worker`'s local executors: one per initializer configuration named by jobs (the initializer
+ * A `conc worker`'s local backends: one per initializer configuration named by jobs (the initializer
  * and its arguments), so each runs once per local worker before its first task. Idle ones are closed,
  * least recently used first, when a new configuration needs room; one whose initializer threw is
  * dropped after a while, so that a fixed module or a passing condition recovers without a restart.
  */
-import type { Executor } from '../../executor.ts';
+import type { Backend } from '../core/backend.ts';
 
 export interface Runner {
   readonly key: string;
-  readonly ex: Executor;
+  readonly backend: Backend;
   running: number;
   broken: boolean;
 }
 
-/** A broken initializer's executor is dropped after this long. */
+/** A broken initializer's backend is dropped after this long. */
 const BROKEN_FOR_MS = 10_000;
 
 export class Runners {
@@ -29,13 +29,13 @@ export class Runners {
    * The runner for `key`, made with `make` if new; undefined when `max` runners are all busy.
    * Call {@link release} when the job is done.
    */
-  acquire(key: string, make: () => Executor): Runner | undefined {
+  acquire(key: string, make: () => Backend): Runner | undefined {
     let runner = this.#runners.get(key);
     if (runner) {
       this.#runners.delete(key);
     } else {
       if (this.#runners.size >= this.#max && !this.#evictIdle()) return undefined;
-      runner = { key, ex: make(), running: 0, broken: false };
+      runner = { key, backend: make(), running: 0, broken: false };
     }
     this.#runners.set(key, runner);
     runner.running++;
@@ -56,7 +56,7 @@ export class Runners {
   async close(force: boolean): Promise<void> {
     const all = [...this.#runners.values()];
     this.#runners.clear();
-    await Promise.all(all.map((runner) => runner.ex.close({ cancel: force })));
+    await Promise.all(all.map((runner) => runner.backend.close(force)));
   }
 
   #evictIdle(): boolean {
@@ -72,6 +72,6 @@ export class Runners {
   #drop(runner: Runner): void {
     if (this.#runners.get(runner.key) !== runner) return;
     this.#runners.delete(runner.key);
-    void runner.ex.close(); // drains whatever still runs on it
+    void runner.backend.close(false); // drains whatever still runs on it
   }
 }

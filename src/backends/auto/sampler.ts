@@ -1,0 +1,117 @@
+/**
+ * How `auto` learns what kind of work it was given: a protocol of named phases, each ended by one event.
+ *
+ *   loading ──module imported──▶ cold ──first task done──▶ sampling ──enough measured──▶ io | cpu
+ *
+ *   loading   the first task's module is imported before anything is measured, so that importing (and
+ *             compiling TypeScript) is not mistaken for work; nothing runs yet
+ *   cold      the first task, measured on its own: first connections and lazy set-up make it slow, so
+ *             its figures are used only if nothing better comes (a lone task)
+ *   sampling  the following tasks, measured together until ≥ minSampleMs and a task, or 64 tasks
+ *   io, cpu   the verdict: the event loop with an adaptive width, or threads
+ *
+ * Separately, `overlaps` tells whether the event loop turned since loading: until it does, tasks run one
+ * at a time — a task that never gives the loop back (it computes) must be measured alone, while tasks
+ * that wait let the loop turn and may then overlap.
+ */
+import { resolveTask } from '../../internal/resolve-task.ts';
+import type { TaskRef } from '../../tasks.ts';
+import { type Classification, classify, type Measurement, Probe } from './classifier.ts';
+
+export type Phase = 'loading' | 'cold' | 'sampling' | 'io' | 'cpu';
+
+/** Tasks done before a verdict even if the sample is shorter than `minSampleMs` (very short tasks). */
+export const MAX_SAMPLE_TASKS = 64;
+
+export class Sampler {
+  #phase: Phase = 'loading';
+  #loading: Promise<void> | undefined;
+  #overlaps = false;
+  #minSampleMs: number;
+  #changed: () => void;
+  #coldProbe = new Probe();
+  #cold: Measurement | undefined;
+  #probe = new Probe();
+  #sampled = 0;
+  #classification: Classification | undefined;
+  #ended = false;
+
+  /** `changed` is called when more tasks may start: the module loaded, or the loop turned. */
+  constructor(minSampleMs: number, changed: () => void) {
+    this.#minSampleMs = minSampleMs;
+    this.#changed = changed;
+  }
+
+  get phase(): Phase {
+    return this.#phase;
+  }
+
+  /** The event loop turned while tasks ran: they wait on something, so several may run at once. */
+  get overlaps(): boolean {
+    return this.#overlaps;
+  }
+
+  /** The verdict with its figures; before one, at close, what the tasks so far looked like. */
+  get classification(): Classification | undefined {
+    return this.#classification;
+  }
+
+  /** Imports the module of the first task (later calls do nothing); then the cold phase begins. */
+  load(ref: TaskRef): void {
+    if (this.#loading) return;
+    const imported = ref.fn ? Promise.resolve() : resolveTask(ref.module, ref.name).then(() => undefined);
+    // a task that cannot be found is reported by the backend that runs it, with the proper error
+    this.#loading = imported.then(
+      () => this.#loaded(),
+      () => this.#loaded(),
+    );
+  }
+
+  /** Tasks in flight on the event loop from now on: the probe integrates them into task time. */
+  inflight(n: number): void {
+    if (this.#probe.running) this.#probe.setInflight(n);
+    else if (this.#coldProbe.running) this.#coldProbe.setInflight(n);
+  }
+
+  /**
+   * A task measured here finished (not cancelled); `inflight` are still running. Returns true when this
+   * task completed the sample and the verdict is in (`phase` is now 'io' or 'cpu').
+   */
+  taskDone(inflight: number): boolean {
+    if (this.#phase === 'cold') {
+      // the first task was the warm-up; the sample starts now, with the tasks still in flight
+      this.#cold = this.#coldProbe.stop(1);
+      this.#phase = 'sampling';
+      this.#probe.start(inflight);
+      return false;
+    }
+    if (this.#phase !== 'sampling') return false;
+    this.#sampled++;
+    if (this.#probe.elapsedMs() < this.#minSampleMs && this.#sampled < MAX_SAMPLE_TASKS) return false;
+    this.#classification = classify(this.#probe.stop(this.#sampled));
+    this.#phase = this.#classification.verdict === 'cpu-bound' ? 'cpu' : 'io';
+    return true;
+  }
+
+  /** The work ended before a verdict (too few tasks): keep what they looked like, for stats(). */
+  conclude(): void {
+    this.#ended = true;
+    if (this.#classification) return; // the verdict, or concluded already
+    const measured = this.#probe.running ? this.#probe.stop(this.#sampled) : undefined;
+    if (this.#coldProbe.running) this.#coldProbe.stop(0);
+    if (measured && this.#sampled > 0) this.#classification = classify(measured);
+    else if (this.#cold) this.#classification = classify(this.#cold);
+  }
+
+  #loaded(): void {
+    if (this.#ended) return; // closed while loading: nothing left to measure
+    this.#phase = 'cold';
+    this.#coldProbe.start();
+    // if this fires before the first task is done, the task gave the event loop back
+    setImmediate(() => {
+      this.#overlaps = true;
+      this.#changed();
+    }).unref();
+    this.#changed();
+  }
+}

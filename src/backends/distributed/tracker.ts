@@ -1,0 +1,47 @@
+/**
+ * What tracks jobs' events: the queue's QueueEvents stream, read once per executor, moves and settles
+ * the entries it names. Events of jobs this executor does not know (other executors', late ones of
+ * settled jobs) are ignored.
+ *
+ *   active ─▶ entry active      waiting / delayed after active ─▶ entry waiting (a stalled job put back)
+ *   completed ─▶ settle with the returned outcomes     failed ─▶ settle with the reported outcomes
+ *   removed ─▶ unreachable (someone else removed it)
+ */
+import type { Deadlines } from './deadlines.ts';
+import type { Entries } from './entries.ts';
+import type { Link } from './link.ts';
+import { completedOutcomes, failedOutcomes } from './outcome.ts';
+
+export function trackEvents(link: Link, entries: Entries, deadlines: Deadlines): void {
+  const { events } = link;
+  events.on('active', ({ jobId }) => {
+    const entry = entries.get(jobId);
+    if (!entry) return;
+    entry.seen = Date.now();
+    entries.move(entry, 'active');
+    deadlines.arm(entry);
+  });
+  events.on('completed', ({ jobId, returnvalue }) => {
+    const entry = entries.get(jobId);
+    if (entry) entries.settle(entry, completedOutcomes(returnvalue, entry.jobs.length, entry.task));
+  });
+  events.on('failed', ({ jobId, failedReason }) => {
+    const entry = entries.get(jobId);
+    if (entry) entries.settle(entry, failedOutcomes(failedReason, entry.jobs.length, entry.task));
+  });
+  const back = ({ jobId, prev }: { jobId: string; prev?: string }) => {
+    const entry = entries.get(jobId);
+    if (!entry || prev !== 'active') return; // only a stalled job put back concerns us
+    entry.seen = Date.now();
+    entries.move(entry, 'waiting');
+    deadlines.arm(entry);
+  };
+  events.on('waiting', back);
+  events.on('delayed', back);
+  events.on('removed', ({ jobId }) => {
+    const entry = entries.get(jobId);
+    if (!entry) return;
+    const message = `The job of task "${entry.task}" was removed from queue "${link.queue.name}" by someone else.`;
+    entries.fail(entry, { kind: 'unreachable', message });
+  });
+}

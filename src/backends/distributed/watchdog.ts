@@ -1,0 +1,125 @@
+/**
+ * The watchdog of a distributed executor: what events alone cannot tell.
+ *
+ *   every WATCH_MS ─┬─ Redis gone longer than LOST_AFTER_MS ─▶ fail every call: unreachable
+ *                   ├─ count the workers listening (stats)
+ *                   └─ look up jobs not heard of for QUIET_MS (all of them after a reconnect):
+ *                        finished ─▶ settle as their events would have · missing ─▶ add again
+ *                        (at most MAX_READDS times: Redis restarting empty) · pending ─▶ wait
+ */
+import type { Adder } from './adder.ts';
+import type { Entries } from './entries.ts';
+import type { Entry } from './entry.ts';
+import type { Fate, Link } from './link.ts';
+import { completedOutcomes, failedOutcomes } from './outcome.ts';
+import { redact } from './redis.ts';
+
+const WATCH_MS = 2_000;
+/** Redis unreachable this long while tasks wait → they fail with a clear error instead of hanging. */
+const LOST_AFTER_MS = 10_000;
+/** A job not heard of this long is looked up (its events may have been lost). */
+const QUIET_MS = 10_000;
+const MAX_LOOKUPS = 2_000;
+const LOOKUPS_AT_ONCE = 200;
+/** A job Redis lost (restart without persistence) is added again at most this often. */
+const MAX_READDS = 3;
+
+export interface WatchdogOptions {
+  url: string;
+  /** How many workers listen, whenever the watchdog counted them. */
+  onWorkers: (count: number) => void;
+}
+
+export class Watchdog {
+  #link: Link;
+  #entries: Entries;
+  #adder: Adder;
+  #opts: WatchdogOptions;
+  #downSince: number | undefined;
+  #lookAll = false;
+  #busy = false;
+  #timer: NodeJS.Timeout;
+
+  constructor(link: Link, entries: Entries, adder: Adder, options: WatchdogOptions) {
+    this.#link = link;
+    this.#entries = entries;
+    this.#adder = adder;
+    this.#opts = options;
+    link.redis.on('close', () => {
+      this.#downSince ??= Date.now();
+    });
+    link.redis.on('ready', () => {
+      if (this.#downSince === undefined) return;
+      this.#downSince = undefined;
+      this.#lookAll = true; // Redis may have restarted empty: find out what it still knows
+      void this.#tick();
+    });
+    this.#timer = setInterval(() => void this.#tick(), WATCH_MS);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#busy || this.#entries.size === 0) return;
+    this.#busy = true;
+    try {
+      if (this.#downSince !== undefined) {
+        if (Date.now() - this.#downSince > LOST_AFTER_MS) this.#giveUp();
+        return;
+      }
+      this.#link.workerCount().then(this.#opts.onWorkers, () => {});
+      await this.#lookUp();
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  #giveUp(): void {
+    const message =
+      `Lost the connection to Redis at ${redact(this.#opts.url)} for more than ${LOST_AFTER_MS / 1000} s; ` +
+      'the tasks still waiting for it are failed. Check that Redis is running and reachable, then run them again.';
+    this.#adder.drain();
+    for (const entry of this.#entries.all()) this.#entries.fail(entry, { kind: 'unreachable', message });
+  }
+
+  async #lookUp(): Promise<void> {
+    const all = this.#lookAll;
+    this.#lookAll = false;
+    const now = Date.now();
+    const due = this.#entries
+      .all()
+      .filter((e) => (e.state === 'waiting' || e.state === 'active') && (all || now - e.seen > QUIET_MS))
+      .sort((a, b) => a.seen - b.seen)
+      .slice(0, MAX_LOOKUPS);
+    for (let i = 0; i < due.length; i += LOOKUPS_AT_ONCE) {
+      await Promise.all(due.slice(i, i + LOOKUPS_AT_ONCE).map((entry) => this.#lookUpOne(entry)));
+    }
+  }
+
+  async #lookUpOne(entry: Entry): Promise<void> {
+    let fate: Fate;
+    try {
+      fate = await this.#link.fate(entry.id);
+    } catch {
+      return; // Redis trouble: the next tick tries again
+    }
+    if (entry.state === 'done') return;
+    entry.seen = Date.now();
+    const calls = entry.jobs.length;
+    if (fate.kind === 'completed') {
+      this.#entries.settle(entry, completedOutcomes(fate.returnvalue, calls, entry.task));
+    } else if (fate.kind === 'failed') {
+      this.#entries.settle(entry, failedOutcomes(fate.failedReason, calls, entry.task));
+    } else if (fate.kind === 'missing') {
+      if (entry.readds < MAX_READDS) {
+        this.#adder.requeue(entry); // Redis restarted without its data: run it again
+        return;
+      }
+      const message = `Redis lost the job of task "${entry.task}" ${MAX_READDS} times (restarts without persistence?).`;
+      this.#entries.fail(entry, { kind: 'unreachable', message });
+    }
+  }
+}
