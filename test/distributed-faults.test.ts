@@ -9,7 +9,6 @@ import { pathToFileURL } from 'node:url';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encode } from '../src/backends/distributed/wire.ts';
-import { type DistributedWorker, startWorker } from '../src/worker/index.ts';
 import {
   AbortError,
   ConcError,
@@ -19,6 +18,7 @@ import {
   TaskTimeoutError,
   taskRef,
 } from '../src/index.ts';
+import { type DistributedWorker, startWorker } from '../src/worker/index.ts';
 import { tasks as basic } from './fixtures/basic.ts';
 import {
   BASIC,
@@ -75,7 +75,7 @@ describe.runIf(available)('distributed faults', () => {
     expect(error.stack).toContain('Caused by: Error: flaky failure 1');
   });
 
-  it('retries (the core\'s, each a new BullMQ job): a task failing twice succeeds on its third attempt', async () => {
+  it("retries (the core's, each a new BullMQ job): a task failing twice succeeds on its third attempt", async () => {
     const { ex } = await setup('retries', 1, { retries: 2 });
     const dir = mkdtempSync(join(tmpdir(), 'conc-flaky-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));

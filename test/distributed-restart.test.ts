@@ -5,10 +5,14 @@
  * fails the waiting calls clearly instead of hanging.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DistributedWorker, startWorker } from '../src/worker/index.ts';
 import { ConcError, createExecutor, type Executor } from '../src/index.ts';
+import { type DistributedWorker, startWorker } from '../src/worker/index.ts';
 import { freePort, PrivateRedis, redisAvailable, TASKS } from './fixtures/distributed-redis.ts';
 import { tasks } from './fixtures/distributed-tasks.ts';
+import { probes } from './fixtures/faults.ts';
+import { listenForStarts } from './helpers/started.ts';
+
+const FAULTS = new URL('./fixtures/faults.ts', import.meta.url).href;
 
 const available = await redisAvailable('distributed restart');
 
@@ -31,7 +35,7 @@ describe.runIf(available)('Redis restarts', () => {
     worker = await startWorker({
       redis: redis.url,
       queue: 'restart',
-      tasks: [TASKS],
+      tasks: [TASKS, FAULTS],
       builtins: false,
       mode: 'async',
       concurrency: 4,
@@ -45,22 +49,26 @@ describe.runIf(available)('Redis restarts', () => {
   it('Redis restarted (empty) mid-run: the run completes, one result per item, in order', async () => {
     const { redis, ex } = await setup();
     const items = Array.from({ length: 60 }, (_, i) => i);
-    const run = ex.map(tasks.squareSlowly, items);
-    run.catch(() => {}); // awaited below
-    while (ex.stats().completed < 10) await new Promise((resolve) => setTimeout(resolve, 20));
-    await redis.kill();
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await redis.start();
-    expect(await run).toEqual(items.map((i) => i * i));
+    const results: number[] = [];
+    // all 60 are in Redis at once; the 10th result in hand, Redis dies (with the rest) and comes back empty
+    for await (const value of ex.imap(tasks.squareSlowly, items)) {
+      results.push(value);
+      if (results.length === 10) {
+        await redis.kill();
+        await redis.start();
+      }
+    }
+    expect(results).toEqual(items.map((i) => i * i));
     expect(ex.stats().readded).toBeGreaterThan(0); // the restart lost jobs, and they were added again
   }, 60_000);
 
   it('Redis gone for good: waiting calls fail with a clear error, nothing hangs', async () => {
     const { redis, ex } = await setup();
     expect(await ex.submit(tasks.squareSlowly, 3)).toBe(9);
-    const waiting = ex.run(tasks.slowSquare, [1, 60_000]);
+    await using starts = await listenForStarts();
+    const waiting = ex.submit(probes.notifyThenHang, starts.port);
     waiting.catch(() => {});
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await starts.started(1); // a worker runs it: Redis dies under a running job
     await redis.kill();
     const error = (await waiting.catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(ConcError);

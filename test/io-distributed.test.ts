@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startWorker } from '../src/worker/index.ts';
-import { PAGE_BYTES, startSites } from '../src/workloads/sites.ts';
 import { runIoJob } from '../src/workloads/io-job.ts';
+import { PAGE_BYTES, startSites } from '../src/workloads/sites.ts';
+import { removeQueue } from './fixtures/distributed-redis.ts';
 
 const REDIS = 'redis://127.0.0.1:6379';
 
@@ -67,21 +68,26 @@ describe.skipIf(!available && !process.env.CI)('runIoJob in mode distributed', (
       expect(connections).toBeLessThan(requests); // the second job reused the first one's connections
     } finally {
       await worker.close({ force: true });
+      await removeQueue(queue, REDIS);
     }
   });
 
   it('fails each URL clearly, instead of waiting forever, when no worker listens', async () => {
     await using sites = await startSites({ latencyMs: 0 });
     const queue = `conc-io-nobody-${randomUUID().slice(0, 8)}`;
-    const report = await runIoJob({
-      mode: 'distributed',
-      redis: REDIS,
-      queue,
-      urls: [sites.pages.dice],
-      timeoutMs: 200,
-      retries: 0,
-    });
-    expect(report).toMatchObject({ count: 1, ok: 0, failed: 1 });
-    expect(report.results[0]!.error).toContain(`no conc worker listens on queue "${queue}"`);
+    try {
+      const report = await runIoJob({
+        mode: 'distributed',
+        redis: REDIS,
+        queue,
+        urls: [sites.pages.dice],
+        timeoutMs: 200,
+        retries: 0,
+      });
+      expect(report).toMatchObject({ count: 1, ok: 0, failed: 1 });
+      expect(report.results[0]!.error).toContain(`no conc worker listens on queue "${queue}"`);
+    } finally {
+      await removeQueue(queue, REDIS);
+    }
   });
 });

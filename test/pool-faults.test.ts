@@ -1,12 +1,21 @@
-/** Pool-only behaviour (threads and processes): crashes, kills, retries, recycling, idle shrink, exit. */
+/**
+ * Pool-only behaviour (threads and processes): crashes, kills, retries, recycling, idle shrink, exit,
+ * chunks that crash, and pools whose workers cannot start.
+ */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { createExecutor, type Executor, WorkerCrashedError } from '../src/index.ts';
+import { Pool } from '../src/backends/pool/pool.ts';
+import { Job } from '../src/core/job.ts';
+import type { Failure, Outcome } from '../src/core/outcome.ts';
+import { publicError } from '../src/core/public-error.ts';
+import { BrokenPoolError, createExecutor, type Executor, WorkerCrashedError } from '../src/index.ts';
+import type { TaskRef } from '../src/tasks.ts';
 import { tasks as basic } from './fixtures/basic.ts';
 import { tasks as faults } from './fixtures/faults.ts';
+import { tasks as crash } from './fixtures/pool-crash.ts';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'conc-test-'));
 
@@ -84,6 +93,84 @@ describe.each(['threads', 'processes'] as const)('pool faults: %s', (mode) => {
       await vi.waitFor(() => expect(ex.stats().workers).toBe(0), { timeout: 5000, interval: 20 });
       expect(await ex.submit(basic.square, 5)).toBe(25);
     }));
+
+  it('a chunk whose one item crashes its worker fails only that item (retries: 0)', () =>
+    withEx({ retries: 0 }, async (ex) => {
+      const out = await ex.map(crash.exitIfNegative, [1, 2, -1, 4, 5], { chunkSize: 5, settle: true });
+      expect(out.map((r) => r.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect(out.filter((r) => r.status === 'fulfilled').map((r) => r.value)).toEqual([2, 4, 8, 10]);
+      const error = (out[2] as PromiseRejectedResult).reason as WorkerCrashedError;
+      expect(error).toBeInstanceOf(WorkerCrashedError);
+      expect(error.task).toBe('exitIfNegative');
+      expect(error.message).toContain('exit code 9');
+      expect(ex.stats()).toMatchObject({ completed: 4, failed: 1 });
+    }));
+
+  it('workers that cannot start: every task fails with BrokenPoolError, saying so', () => {
+    // every worker this parent starts dies while loading, before it can say it is ready
+    const dieInWorkers =
+      'import{isMainThread}from"node:worker_threads";if(!isMainThread||process.send)process.exit(9);';
+    const script = `
+      import { createExecutor } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)};
+      import { tasks } from ${JSON.stringify(new URL('./fixtures/basic.ts', import.meta.url).href)};
+      const ex = createExecutor({ mode: '${mode}', workers: 2 });
+      const describe = (e) => ({ name: e.name, message: e.message });
+      const first = await Promise.all([ex.submit(tasks.square, 2), ex.submit(tasks.square, 3)].map((p) => p.catch(describe)));
+      const later = await ex.submit(tasks.square, 4).catch(describe);
+      await ex.close();
+      console.log(JSON.stringify([...first, later]));
+    `;
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(dieInWorkers)}`],
+      { input: script, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(0);
+    const errors = JSON.parse(child.stdout.trim()) as { name: string; message: string }[];
+    expect(errors).toHaveLength(3);
+    for (const error of errors) {
+      expect(error.name).toBe('BrokenPoolError');
+      expect(error.message).toContain('No worker of this pool can start');
+      expect(error.message).toContain('died before they were ready');
+      expect(error.message).toContain('exit code 9');
+    }
+  });
+});
+
+describe('pool that cannot spawn a worker', () => {
+  const square = basic.square as unknown as TaskRef;
+  it('fails every queued and later job as broken, which becomes a BrokenPoolError', async () => {
+    const pool = new Pool({
+      mode: 'threads',
+      workers: 2,
+      initArgs: [],
+      maxTasksPerWorker: Number.POSITIVE_INFINITY,
+      idleTimeoutMs: Number.POSITIVE_INFINITY,
+      transport: () => {
+        throw Object.assign(new Error('spawn EAGAIN'), { code: 'EAGAIN' });
+      },
+    });
+    const outcomes: Outcome[] = [];
+    const job = () => new Job(square, [2], undefined, (o) => outcomes.push(o));
+    pool.start([job()]);
+    pool.start([job(), job()]);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    pool.start([job()]);
+    expect(outcomes.map((o) => o.kind)).toEqual(['broken', 'broken', 'broken', 'broken']);
+    const error = publicError(outcomes[0] as Failure, 'square');
+    expect(error).toBeInstanceOf(BrokenPoolError);
+    expect(error.message).toContain('No worker of this pool can start');
+    expect(error.message).toContain('spawn EAGAIN');
+    expect((error.cause as Error).message).toBe('spawn EAGAIN');
+    await pool.close(false);
+  });
 });
 
 describe('process pool: SIGKILL', () => {

@@ -51,7 +51,7 @@ export class JobQueue {
   drain(): Job[] {
     const jobs: Job[] = [];
     for (const entry of this.#entries.drain()) {
-      if (isChunk(entry)) jobs.push(...entry);
+      if (isChunk(entry)) for (const job of entry) jobs.push(job);
       else jobs.push(entry);
     }
     this.#jobs = 0;

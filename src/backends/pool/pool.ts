@@ -17,7 +17,7 @@ import type { Job } from '../../core/job.ts';
 import { CLOSED_REASON, type Outcome } from '../../core/outcome.ts';
 import { AbortError } from '../../errors.ts';
 import type { TaskRef } from '../../tasks.ts';
-import { Deque } from '../../util/deque.ts';
+import { isChunk, JobQueue } from './job-queue.ts';
 import { TaskKeys } from './task-keys.ts';
 import type { TransportFactory } from './transport.ts';
 import { MAX_PREFETCH, type SlotOwner, WorkerSlot } from './worker-slot.ts';
@@ -35,18 +35,12 @@ export interface PoolOptions {
 /** Workers that die before saying they are ready, in a row, before the pool gives up. */
 export const MAX_STARTUP_DEATHS = 3;
 
-/** A queue entry: one job, or a chunk (several jobs meant for one message). */
-type Entry = Job | readonly Job[];
-
-const isChunk = (entry: Entry): entry is readonly Job[] => Array.isArray(entry);
-const live = (entry: Entry): boolean => (isChunk(entry) ? entry.some((j) => !j.settled) : !entry.settled);
-
 export class Pool implements Backend, SlotOwner {
   readonly mode: 'threads' | 'processes';
   readonly concurrency: number;
   readonly window: number;
   #opts: PoolOptions;
-  #queue = new Deque<Entry>();
+  #queue = new JobQueue();
   #slots = new Set<WorkerSlot>();
   #keys = new TaskKeys();
   #scheduled = false;
@@ -94,12 +88,7 @@ export class Pool implements Backend, SlotOwner {
   stats(): BackendStats {
     let running = 0;
     for (const slot of this.#slots) running += slot.running;
-    let queued = 0;
-    for (let i = 0; i < this.#queue.length; i++) {
-      const entry = this.#queue.at(i)!;
-      queued += isChunk(entry) ? entry.filter((j) => !j.settled).length : entry.settled ? 0 : 1;
-    }
-    return { running, queued, workers: this.#slots.size };
+    return { running, queued: this.#queue.jobs, workers: this.#slots.size };
   }
 
   async close(cancel: boolean): Promise<void> {
@@ -162,17 +151,11 @@ export class Pool implements Backend, SlotOwner {
 
   #dispatch = (): void => {
     this.#scheduled = false;
-    const queue = this.#queue;
-    while (queue.length > 0) {
-      const head = queue.peek()!;
-      if (!live(head)) {
-        queue.shift();
-        continue;
-      }
+    for (let head = this.#queue.head(); head !== undefined; head = this.#queue.head()) {
       const slot = this.#pick(!isChunk(head) && head.timeoutMs !== undefined);
       if (!slot) break;
       if (isChunk(head)) this.#sendChunk(slot, head);
-      else this.#sendSolo(slot);
+      else this.#sendSolo(slot, head);
     }
     if (this.#idleWaiters.length > 0 && this.#idle()) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
@@ -206,20 +189,18 @@ export class Pool implements Backend, SlotOwner {
   }
 
   /** As many solo jobs from the head of the queue as the worker has room for, in one message. */
-  #sendSolo(slot: WorkerSlot): void {
+  #sendSolo(slot: WorkerSlot, first: Job): void {
     const queue = this.#queue;
-    const first = queue.shift() as Job;
-    const jobs: Job[] = [];
-    if (first.markRunning()) jobs.push(first);
+    queue.shift();
+    first.markRunning();
+    const jobs = [first];
     if (first.timeoutMs === undefined) {
-      for (let room = slot.room() - jobs.length; room > 0 && queue.length > 0; ) {
-        const next = queue.peek()!;
-        if (isChunk(next) || next.timeoutMs !== undefined) break;
+      for (let room = slot.room() - 1; room > 0; room--) {
+        const next = queue.head();
+        if (next === undefined || isChunk(next) || next.timeoutMs !== undefined) break;
         queue.shift();
-        if (next.markRunning()) {
-          jobs.push(next);
-          room--;
-        }
+        next.markRunning();
+        jobs.push(next);
       }
     }
     slot.run(jobs, false);
@@ -250,14 +231,12 @@ export class Pool implements Backend, SlotOwner {
   }
 
   #settleQueued(outcome: Outcome): void {
-    for (const entry of this.#queue.drain()) {
-      for (const job of isChunk(entry) ? entry : [entry]) if (!job.settled) job.settle(outcome);
-    }
+    for (const job of this.#queue.drain()) if (!job.settled) job.settle(outcome);
   }
 
   /** Nothing queued and no worker holds a job that has not ended. */
   #idle(): boolean {
-    for (let i = 0; i < this.#queue.length; i++) if (live(this.#queue.at(i)!)) return false;
+    if (this.#queue.hasLive()) return false;
     for (const slot of this.#slots) if (slot.running > 0) return false;
     return true;
   }

@@ -64,6 +64,8 @@ class WorkerLoop {
   /** The task key of each result in #out, to name the task if its result cannot be cloned. */
   #outKeys: number[] = [];
   #busyMs = 0;
+  /** When the last call ended or results were last sent: the next call's time counts from here. */
+  #mark = 0;
   #lastFlush = 0;
 
   constructor(channel: Channel) {
@@ -85,6 +87,8 @@ class WorkerLoop {
   async #drain(): Promise<void> {
     this.#running = true;
     if (!this.#initDone) await this.#runInit();
+    // one clock reading per call: a call's time runs from the end of the one before (or the last send)
+    this.#mark = this.#lastFlush = performance.now();
     const counters = this.#counters;
     while (this.#head < this.#queue.length) {
       const q = this.#queue;
@@ -96,7 +100,7 @@ class WorkerLoop {
       q[at + 2] = undefined;
       this.#head = at + CALL_WIDTH;
       if (counters) Atomics.add(counters, 0, 1);
-      const t0 = performance.now();
+      const t0 = this.#mark;
       const fn = this.#fns[key] ?? (await this.#resolve(id, key));
       if (fn) {
         const pending = this.#call(fn, id, key, args, flags);
@@ -104,6 +108,7 @@ class WorkerLoop {
       }
       const now = performance.now();
       this.#busyMs += now - t0;
+      this.#mark = now;
       if (counters) Atomics.add(counters, 1, 1);
       this.#afterCall(flags, now);
       if (this.#head >= COMPACT_AT && this.#head * 2 >= this.#queue.length) this.#compact();
@@ -192,12 +197,12 @@ class WorkerLoop {
     this.#out = [];
     this.#outKeys = [];
     this.#busyMs = 0;
-    this.#lastFlush = performance.now();
     try {
       this.#channel.post(message);
     } catch {
       this.#channel.post({ ...message, results: this.#cloneable(message.results, keys) });
     }
+    this.#mark = this.#lastFlush = performance.now();
   }
 
   /** The results with each value that cannot be cloned replaced by a failure saying so. */
