@@ -162,7 +162,7 @@ describe('conc io usage errors (exit 2)', () => {
     expect(err).toContain('lists no URLs');
   });
 
-  it('--latency with URLs, a bad --mode, a bad number, workers with sync', async () => {
+  it('--latency with URLs, a bad --mode, a bad number, redis without distributed', async () => {
     expect((await conc('io', sites.pages.dice, '--latency', '5')).err).toContain(
       '--latency applies to the embedded demo sites only',
     );
@@ -171,10 +171,15 @@ describe('conc io usage errors (exit 2)', () => {
       ['io', '--mode', 'fibers'],
       ['io', '--workers', '0'],
       ['io', '--timeout', 'soon'],
-      ['io', '--mode', 'sync', '--workers', '3'],
       ['io', '--mode', 'threads', '--redis', 'redis://127.0.0.1:6379', '--repeat', '1'],
     ]) {
       expect((await conc(...args)).code, args.join(' ')).toBe(2);
     }
+  });
+
+  it('--workers with mode sync is a bound, as in the API: one download at a time', async () => {
+    const run = await conc('io', sites.pages.dice, '--mode', 'sync', '--workers', '3', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.out)).toMatchObject({ mode: 'sync', workers: 1, ok: 1 });
   });
 });

@@ -3,7 +3,7 @@
  * not been told yet. The hot path of a pool: one array per message, no object per call.
  */
 import type { Job } from '../../core/job.ts';
-import { CALL_WIDTH, CallFlag, type RunMessage, type TaskDef } from './protocol.ts';
+import { CallFlag, type RunMessage, type TaskDef } from './protocol.ts';
 import type { TaskKeys } from './task-keys.ts';
 
 /**
@@ -16,18 +16,14 @@ export function runMessage(
   keys: TaskKeys,
   known: boolean[],
 ): RunMessage {
-  const calls: unknown[] = new Array(jobs.length * CALL_WIDTH);
+  const calls: unknown[] = []; // packed, not `new Array(n)`: structured clone copies a holey array slowly
   let defs: TaskDef[] | undefined;
   const last = jobs.length - 1;
   for (let i = 0; i <= last; i++) {
     const job = jobs[i]!;
     const key = keys.keyOf(job.ref);
     if (!known[key]) defs = withDef(defs, keys.def(key));
-    const at = i * CALL_WIDTH;
-    calls[at] = job.id;
-    calls[at + 1] = key;
-    calls[at + 2] = job.args;
-    calls[at + 3] = flagsOf(job, chunk, i === last);
+    calls.push(job.id, key, job.args, flagsOf(job, chunk, i === last));
   }
   return { t: 'run', defs, calls };
 }
