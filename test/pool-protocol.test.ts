@@ -24,7 +24,7 @@ const basicUrl = new URL('./fixtures/basic.ts', import.meta.url).href;
 const faultsUrl = new URL('./fixtures/faults.ts', import.meta.url).href;
 const stateUrl = new URL('./fixtures/state.ts', import.meta.url).href;
 const SQUARE = { key: 1, module: basicUrl, name: 'square' };
-const { inChunk, chunkEnd, notifyStart } = CallFlag;
+const { inChunk, chunkEnd, notifyStart, oneArg } = CallFlag;
 const square = basic.square as unknown as TaskRef;
 
 /** A worker loop over an in-memory channel that clones what it posts, as postMessage would. */
@@ -147,7 +147,25 @@ describe('worker side: runWorker over an in-memory channel', () => {
     const worker = new FakeWorker();
     worker.run([1, 1, [1], 0]); // loads the module first
     await worker.until(1);
-    worker.run([2, 1, [2], inChunk, 3, 1, [3], inChunk, 4, 1, [4], inChunk, 5, 1, [5], inChunk | chunkEnd]);
+    // a call's arguments as a list, or (oneArg) its only argument itself
+    worker.run([
+      2,
+      1,
+      [2],
+      inChunk,
+      3,
+      1,
+      3,
+      inChunk | oneArg,
+      4,
+      1,
+      [4],
+      inChunk,
+      5,
+      1,
+      5,
+      inChunk | chunkEnd | oneArg,
+    ]);
     await worker.until(5);
     expect(worker.done).toHaveLength(2);
     expect(worker.done[1]!.results).toEqual([2, 'ok', 4, 3, 'ok', 9, 4, 'ok', 16, 5, 'ok', 25]);
@@ -227,6 +245,7 @@ describe('parent side: the pool over a fake transport', () => {
         queueMicrotask(() => e.message({ t: 'ready' }));
         return {
           counters: undefined,
+          alive: true,
           send: (message) => {
             if (message.t === 'run') sent.push(message);
           },
@@ -251,8 +270,12 @@ describe('parent side: the pool over a fake transport', () => {
     await flush();
     expect(sent).toHaveLength(1);
     const calls = sent[0]!.calls;
-    expect(calls.filter((_, i) => i % 4 === 2)).toEqual([[1], [2], [3]]);
-    expect(calls.filter((_, i) => i % 4 === 3)).toEqual([inChunk, inChunk, inChunk | chunkEnd]);
+    expect(calls.filter((_, i) => i % 4 === 2)).toEqual([1, 2, 3]); // one argument: sent as itself
+    expect(calls.filter((_, i) => i % 4 === 3)).toEqual([
+      inChunk | oneArg,
+      inChunk | oneArg,
+      inChunk | chunkEnd | oneArg,
+    ]);
     expect(sent[0]!.defs).toEqual([{ key: 1, module: basic.square.module, name: 'square' }]);
     reply([
       jobs[0]!.id,
@@ -276,7 +299,7 @@ describe('parent side: the pool over a fake transport', () => {
     pool.start(jobs);
     await flush();
     expect(sent.map((m) => m.calls.length / 4)).toEqual([1]);
-    expect(sent[0]!.calls[3]).toBe(notifyStart);
+    expect(sent[0]!.calls[3]).toBe(notifyStart | oneArg);
     reply([jobs[0]!.id, 'ok', 1]);
     await flush();
     expect(sent.map((m) => m.calls.length / 4)).toEqual([1, 1]);

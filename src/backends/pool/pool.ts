@@ -35,7 +35,7 @@ export interface PoolOptions {
 /** Workers that die before saying they are ready, in a row, before the pool gives up. */
 export const MAX_STARTUP_DEATHS = 3;
 
-export class Pool implements Backend, SlotOwner {
+export class Pool implements Backend {
   readonly mode: 'threads' | 'processes';
   readonly concurrency: number;
   readonly window: number;
@@ -49,6 +49,12 @@ export class Pool implements Backend, SlotOwner {
   #startupDeaths = 0;
   #closing = false;
   #idleWaiters: (() => void)[] = [];
+  /** What the workers report to, one object for every slot. */
+  #owner: SlotOwner = {
+    outcome: (job, outcome) => this.#outcome(job, outcome),
+    progressed: (slot) => this.#progressed(slot),
+    exited: (slot, detail, error) => this.#exited(slot, detail, error),
+  };
 
   constructor(options: PoolOptions) {
     this.#opts = options;
@@ -107,12 +113,12 @@ export class Pool implements Backend, SlotOwner {
 
   // ── what the workers report (SlotOwner) ────────────────────────────────────────────────────────
 
-  outcome(job: Job, outcome: Outcome): void {
+  #outcome(job: Job, outcome: Outcome): void {
     if (outcome.kind === 'init-failed') this.#break(outcome); // like Python's BrokenProcessPool
     job.settle(outcome);
   }
 
-  progressed(slot: WorkerSlot): void {
+  #progressed(slot: WorkerSlot): void {
     this.#startupDeaths = 0;
     if (slot.load === 0 && !slot.terminating) {
       if (slot.recycleDue) slot.terminate();
@@ -121,7 +127,7 @@ export class Pool implements Backend, SlotOwner {
     this.#schedule();
   }
 
-  exited(slot: WorkerSlot, detail: string, error: unknown): void {
+  #exited(slot: WorkerSlot, detail: string, error: unknown): void {
     if (!this.#slots.delete(slot)) return; // it failed while starting: the pool is broken already
     const { blamed, innocent } = slot.lost();
     this.#startupDeaths = slot.diedAtStart ? this.#startupDeaths + 1 : 0;
@@ -209,7 +215,7 @@ export class Pool implements Backend, SlotOwner {
   #spawn(): WorkerSlot | undefined {
     const init = this.#opts.initializer;
     try {
-      const slot = new WorkerSlot(this.#opts.transport, this, this.#keys, {
+      const slot = new WorkerSlot(this.#opts.transport, this.#owner, this.#keys, {
         initializer: init ? { module: init.module, name: init.name } : undefined,
         initArgs: this.#opts.initArgs,
         maxTasksPerWorker: this.#opts.maxTasksPerWorker,

@@ -61,6 +61,9 @@ export function processTransport(events: TransportEvents): Transport {
   });
   return {
     counters: undefined,
+    get alive() {
+      return child.connected && !exited;
+    },
     send: (message) => {
       if (!child.connected) return; // dying: its exit requeues what it held
       child.send(message);

@@ -27,7 +27,10 @@ export interface InitMessage {
   counters?: Int32Array | undefined;
 }
 
-/** `calls` holds CALL_WIDTH entries per call: id, task key, args, flags ({@link CallFlag}). */
+/**
+ * `calls` holds CALL_WIDTH entries per call: id, task key, args, flags ({@link CallFlag}). With
+ * `oneArg`, the args slot holds the only argument itself rather than a one-element list.
+ */
 export interface RunMessage {
   t: 'run';
   defs?: TaskDef[] | undefined;
@@ -39,7 +42,7 @@ export const CALL_WIDTH = 4;
 
 /**
  * A call's 4th slot. The chunk bits only say when its result is worth sending (a chunk's results go
- * back together, at its end); they never change the shape of arguments or results.
+ * back together, at its end): a call in a chunk has the same arguments and result as one alone.
  */
 export const CallFlag = {
   /** A timed call: say 'started' right before it runs, so the parent starts its clock. */
@@ -48,6 +51,8 @@ export const CallFlag = {
   inChunk: 2,
   /** The last call of its chunk: send the chunk's results now. */
   chunkEnd: 4,
+  /** The args slot is the call's only argument (most calls of a map): no array per call to clone. */
+  oneArg: 8,
 } as const;
 
 /** `results` holds RESULT_WIDTH entries per call: id, kind, payload. `busyMs`: time spent running them. */

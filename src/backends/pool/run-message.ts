@@ -23,7 +23,14 @@ export function runMessage(
     const job = jobs[i]!;
     const key = keys.keyOf(job.ref);
     if (!known[key]) defs = withDef(defs, keys.def(key));
-    calls.push(job.id, key, job.args, flagsOf(job, chunk, i === last));
+    const { args } = job;
+    const one = args.length === 1;
+    calls.push(
+      job.id,
+      key,
+      one ? args[0] : args,
+      flagsOf(job, chunk, i === last) | (one ? CallFlag.oneArg : 0),
+    );
   }
   return { t: 'run', defs, calls };
 }

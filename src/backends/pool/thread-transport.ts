@@ -41,6 +41,9 @@ export function threadTransport(events: TransportEvents): Transport {
   });
   return {
     counters,
+    get alive() {
+      return !exited;
+    },
     send: (message) => worker.postMessage(message),
     ref: () => worker.ref(),
     unref: () => worker.unref(),

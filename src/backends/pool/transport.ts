@@ -13,6 +13,8 @@ export interface TransportEvents {
 export interface Transport {
   /** [started, completed] task counts kept by the worker in shared memory (threads), else undefined. */
   readonly counters: Int32Array | undefined;
+  /** False once the worker is gone or going: a message sent now would be lost (its exit is on the way). */
+  readonly alive: boolean;
   /** Posts a message; throws synchronously when it cannot be cloned. */
   send(message: ToWorker): void;
   ref(): void;

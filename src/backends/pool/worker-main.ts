@@ -95,7 +95,7 @@ class WorkerLoop {
       const at = this.#head;
       const id = q[at] as number;
       const key = q[at + 1] as number;
-      const args = q[at + 2] as unknown[];
+      const args = q[at + 2];
       const flags = q[at + 3] as number;
       q[at + 2] = undefined;
       this.#head = at + CALL_WIDTH;
@@ -120,12 +120,12 @@ class WorkerLoop {
   }
 
   /** Runs one call and records its result; a promise only when the task returned a thenable. */
-  #call(fn: Fn, id: number, key: number, args: unknown[], flags: number): Promise<void> | undefined {
+  #call(fn: Fn, id: number, key: number, args: unknown, flags: number): Promise<void> | undefined {
     // a timed call's clock starts now: after its module loaded, right before its code runs
     if (flags & CallFlag.notifyStart) this.#channel.post({ t: 'started', id });
     let value: unknown;
     try {
-      value = fn(...args);
+      value = flags & CallFlag.oneArg ? fn(args) : fn(...(args as unknown[]));
     } catch (error) {
       this.#record(id, key, 'threw', failureToWire({ kind: 'threw', error }));
       return undefined;

@@ -117,7 +117,8 @@ export class WorkerSlot {
 
   /** Can this worker take one more job (a timed one only when it holds nothing)? */
   canTake(timed: boolean): boolean {
-    if (this.#exclusive || this.#terminating || this.#recycleRoom() <= 0) return false;
+    if (this.#exclusive || this.#terminating || this.#recycleRoom() <= 0 || !this.#transport.alive)
+      return false;
     return timed ? this.#inflight.length === 0 : this.#inflight.length < this.#capacity;
   }
 
@@ -142,8 +143,9 @@ export class WorkerSlot {
   }
 
   /**
-   * Sends jobs (already marked running) in one message: a chunk or prefetched solo calls. A message that cannot be cloned is sent again one call at a time, so only
-   * the calls whose arguments cannot cross fail.
+   * Sends jobs (already marked running) in one message: a chunk, or prefetched solo calls. A message
+   * that cannot be cloned is sent again one call at a time, so only the calls whose arguments cannot
+   * cross fail (bad-argument).
    */
   run(jobs: readonly Job[], chunk: boolean): void {
     if (jobs.length === 0) return;
