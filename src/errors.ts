@@ -28,11 +28,14 @@ export class ConcError extends Error {
     Object.defineProperty(this, BRAND, { value: Object.freeze(codes) });
   }
 
+  /** `this` is the class `instanceof` asks about (a subclass too): its code must be in the brand. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false;
-    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass that `instanceof` asks about
+    const cls = this as typeof ConcError;
+    if (Function.prototype[Symbol.hasInstance].call(cls, value)) return true;
     const codes = (value as Branded)[BRAND];
-    return Array.isArray(codes) && codes.includes(this.code);
+    return Array.isArray(codes) && codes.includes(cls.code);
   }
 }
 
@@ -103,7 +106,8 @@ export class TaskTimeoutError extends ConcError {
   readonly timeoutMs: number;
   constructor(task: string, timeoutMs: number, message?: string) {
     super(
-      message ?? `Task "${task}" did not finish within ${timeoutMs} ms (timeout counted from when it started).`,
+      message ??
+        `Task "${task}" did not finish within ${timeoutMs} ms (timeout counted from when it started).`,
     );
     this.task = task;
     this.timeoutMs = timeoutMs;

@@ -13,8 +13,8 @@ import { type ExecutorOptions, type Mode, type ResolvedOptions, resolveOptions }
 import { isTaskRef, type TaskRef } from './tasks.ts';
 import { show } from './util/show.ts';
 
-export type { ExecutorOptions, Mode };
 export { MODES } from './options.ts';
+export type { ExecutorOptions, Mode };
 
 export interface RunOptions {
   signal?: AbortSignal | undefined;

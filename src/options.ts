@@ -132,5 +132,6 @@ function checkNumbers(options: ExecutorOptions): void {
 function positive(name: string, value: unknown, allowInfinity: boolean): void {
   if (value === undefined) return;
   const ok = typeof value === 'number' && value > 0 && (Number.isFinite(value) || allowInfinity);
-  if (!ok) fail(`${name} must be a positive number${allowInfinity ? ' or Infinity' : ''}; got ${show(value)}.`);
+  if (!ok)
+    fail(`${name} must be a positive number${allowInfinity ? ' or Infinity' : ''}; got ${show(value)}.`);
 }

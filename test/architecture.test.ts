@@ -12,9 +12,14 @@ const config = require('../.dependency-cruiser.cjs');
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 async function violations(baseDir: string): Promise<string[]> {
-  const result = await cruise(['src'], { ...config.options, baseDir, validate: true, ruleSet: config }, undefined, {
-    tsConfig: undefined,
-  });
+  const result = await cruise(
+    ['src'],
+    { ...config.options, baseDir, validate: true, ruleSet: config },
+    undefined,
+    {
+      tsConfig: undefined,
+    },
+  );
   const output = result.output as ICruiseResult;
   return output.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
 }

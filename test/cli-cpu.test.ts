@@ -72,6 +72,12 @@ describe('conc cpu', () => {
     }
   });
 
+  it('--workers with --mode sync is a bound, as in the API: one task at a time', async () => {
+    const { code, out } = await conc('cpu', '--mode', 'sync', '--workers', '3', '--count', '2', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ mode: 'sync', workers: 1 });
+  });
+
   const usage: [string[], RegExp][] = [
     [['--start', '-1'], /--start must be between 0 and 4294967296; got -1/],
     [['--start=-5'], /--start must be between 0/],
@@ -90,7 +96,6 @@ describe('conc cpu', () => {
       ['--mode', 'fibers'],
       /--mode must be one of sync, async, threads, processes, distributed, auto; got "fibers"/,
     ],
-    [['--mode', 'sync', '--workers', '3'], /mode 'sync' runs one task at a time/],
     [
       ['--mode', 'threads', '--redis', 'redis://127.0.0.1:6379'],
       /"redis" applies to mode 'distributed' only/,

@@ -92,8 +92,13 @@ describe('runCpuJob', () => {
     await expect(runCpuJob({ mode: 'threads', redis: 'redis://127.0.0.1:6379', count: 1 })).rejects.toThrow(
       /"redis" applies to mode 'distributed' only/,
     );
-    await expect(runCpuJob({ mode: 'sync', workers: 2, count: 1 })).rejects.toBeInstanceOf(
+    await expect(runCpuJob({ mode: 'threads', workers: 0, count: 1 })).rejects.toBeInstanceOf(
       InvalidOptionsError,
     );
+    // workers is a bound every mode accepts: sync still runs one task at a time
+    expect(await runCpuJob({ mode: 'sync', workers: 2, count: 1 })).toMatchObject({
+      mode: 'sync',
+      workers: 1,
+    });
   });
 });

@@ -2,9 +2,9 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { AbortError, InvalidOptionsError } from '../src/errors.ts';
-import { PAGE_BYTES, startSites } from '../src/workloads/sites.ts';
 import { downloadSite, initSession, releaseSession } from '../src/workloads/io.ts';
 import { runIoJob } from '../src/workloads/io-job.ts';
+import { PAGE_BYTES, startSites } from '../src/workloads/sites.ts';
 
 const PAIR = PAGE_BYTES.jython + PAGE_BYTES.dice;
 
@@ -107,8 +107,8 @@ describe('runIoJob errors', () => {
     );
     await expect(runIoJob({ mode: 'async', repeat: 0 })).rejects.toThrow(/repeat must be an integer ≥ 1/);
     await expect(runIoJob({ mode: 'async', timeoutMs: -1 })).rejects.toThrow(InvalidOptionsError);
-    await expect(runIoJob({ mode: 'sync', workers: 2, repeat: 1 })).rejects.toThrow(
-      /mode 'sync' runs one task at a time/,
+    await expect(runIoJob({ mode: 'threads', workers: 0, repeat: 1 })).rejects.toThrow(
+      /workers must be an integer ≥ 1; got `0`/,
     );
     await expect(runIoJob({ mode: 'bogus' as never, repeat: 1 })).rejects.toThrow(/mode must be one of/);
   });

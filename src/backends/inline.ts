@@ -99,7 +99,8 @@ export class InlineBackend implements Backend {
     try {
       fn = await this.#resolve(job.ref);
     } catch (error) {
-      if (error instanceof TaskNotFoundError) return { kind: 'not-found', message: error.message, cause: error.cause };
+      if (error instanceof TaskNotFoundError)
+        return { kind: 'not-found', message: error.message, cause: error.cause };
       return { kind: 'threw', error };
     }
     let args = job.args;

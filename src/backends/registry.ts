@@ -18,7 +18,11 @@ export function createBackend(o: ResolvedOptions): Backend {
       return new InlineBackend(o as ResolvedOptions & { mode: 'sync' | 'async' });
     case 'threads':
     case 'processes':
-      return new Pool({ ...o, mode: o.mode, transport: o.mode === 'threads' ? threadTransport : processTransport });
+      return new Pool({
+        ...o,
+        mode: o.mode,
+        transport: o.mode === 'threads' ? threadTransport : processTransport,
+      });
     case 'distributed':
       return new DistributedBackend(o);
     case 'auto':

@@ -58,7 +58,10 @@ export function failureFromWire(kind: Exclude<OutcomeKind, 'ok'>, w: WireFailure
     case 'unreachable':
       return { kind, message: m, cause: errorOf(w.e) };
     default:
-      return { kind: 'bad-argument', message: `conc cannot read an outcome of kind ${JSON.stringify(kind)}.` };
+      return {
+        kind: 'bad-argument',
+        message: `conc cannot read an outcome of kind ${JSON.stringify(kind)}.`,
+      };
   }
 }
 

@@ -8,8 +8,8 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Classification, classify, Probe } from '../backends/auto/classifier.ts';
-import type { Mode } from '../executor.ts';
 import { TaskNotFoundError } from '../errors.ts';
+import type { Mode } from '../executor.ts';
 import { resolveTask } from '../internal/resolve-task.ts';
 import { median } from './experiment.ts';
 

@@ -8,8 +8,9 @@
  * The window bounds memory: an infinite generator with a consumer that stops early stays flat.
  * Leaving early (break, error, abort) cancels every call still in flight and closes the input.
  */
-import { Call, startTogether } from '../core/call.ts';
+
 import type { Backend } from '../core/backend.ts';
+import { Call, startTogether } from '../core/call.ts';
 import type { Outcome } from '../core/outcome.ts';
 import { abortError, publicError } from '../core/public-error.ts';
 import { AbortError } from '../errors.ts';

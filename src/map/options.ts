@@ -27,7 +27,8 @@ export function validateMapOptions(options: ImapOptions | undefined, call: strin
   const fail = (message: string): never => {
     throw new InvalidOptionsError(`${call}: ${message}`);
   };
-  if (options === null || typeof options !== 'object') fail(`options must be an object; got ${show(options)}.`);
+  if (options === null || typeof options !== 'object')
+    fail(`options must be an object; got ${show(options)}.`);
   for (const key of Object.keys(options)) {
     if (!MAP_OPTIONS.includes(key)) fail(`unknown option "${key}". Known: ${MAP_OPTIONS.join(', ')}.`);
   }
@@ -36,7 +37,10 @@ export function validateMapOptions(options: ImapOptions | undefined, call: strin
     fail(`chunkSize must be an integer ≥ 1; got ${show(chunkSize)}.`);
   if (window !== undefined && !(Number.isInteger(window) && window >= 1))
     fail(`window must be an integer ≥ 1; got ${show(window)}.`);
-  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs)))
+  if (
+    timeoutMs !== undefined &&
+    !(typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs))
+  )
     fail(`timeoutMs must be a positive number of milliseconds; got ${show(timeoutMs)}.`);
   if (signal !== undefined && !(signal instanceof AbortSignal))
     fail(`signal must be an AbortSignal; got ${show(signal)}.`);

@@ -8,9 +8,9 @@ import { InvalidOptionsError } from '../errors.ts';
 import { createExecutor, type Mode } from '../executor.ts';
 import type { DownloadResult } from '../http/download.ts';
 import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from '../http/options.ts';
-import { type Sites, startSites } from './sites.ts';
 import { show } from '../util/show.ts';
 import { releaseSession, tasks } from './io.ts';
+import { type Sites, startSites } from './sites.ts';
 
 export interface IoJobOptions {
   mode: Mode;
