@@ -114,7 +114,8 @@ export class MapRun {
 
   /** Starts chunks while the window has room: all at once from a sync input, one pull at a time from an async one. */
   #pump(): void {
-    if (!this.#pumping && !this.#failure && !this.#finished) void this.#fill();
+    if (this.#pumping || this.#failure || this.#finished) return;
+    if (!this.#source.done && this.#open + this.#chunk <= this.#window) void this.#fill();
   }
 
   async #fill(): Promise<void> {
