@@ -54,14 +54,21 @@ export class TaskArgumentError extends ConcError {
   static override readonly code = 'CONC_ERR_TASK_ARGUMENT';
 }
 
-/** The task itself threw. `cause` is the original error, rebuilt with its name, stack, code and own props. */
-export class TaskError extends ConcError {
-  static override readonly code = 'CONC_ERR_TASK';
+/** An error about one task call: it names the task. */
+abstract class TaskCallError extends ConcError {
   /** The task's name, as in its reference. */
   readonly task: string;
-  constructor(task: string, cause: unknown) {
-    super(`Task "${task}" failed: ${describe(cause)}`, { cause });
+  constructor(task: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.task = task;
+  }
+}
+
+/** The task itself threw. `cause` is the original error, rebuilt with its name, stack, code and own props. */
+export class TaskError extends TaskCallError {
+  static override readonly code = 'CONC_ERR_TASK';
+  constructor(task: string, cause: unknown) {
+    super(task, `Task "${task}" failed: ${describe(cause)}`, { cause });
     const remote = cause instanceof Error ? cause.stack : undefined;
     if (remote && this.stack) this.stack += `\nCaused by: ${remote}`;
   }
@@ -73,16 +80,13 @@ export class InitializerError extends ConcError {
 }
 
 /** The worker running a task died (exit, signal, uncaught error) before the task settled. */
-export class WorkerCrashedError extends ConcError {
+export class WorkerCrashedError extends TaskCallError {
   static override readonly code = 'CONC_ERR_WORKER_CRASHED';
-  readonly task: string;
   constructor(task: string, detail: string, options?: { cause?: unknown }) {
-    super(
+    const message =
       `The worker running task "${task}" died (${detail}). Other tasks are unaffected; ` +
-        'set `retries` to re-run a task whose worker crashed.',
-      options,
-    );
-    this.task = task;
+      'set `retries` to re-run a task whose worker crashed.';
+    super(task, message, options);
   }
 }
 
@@ -100,16 +104,12 @@ export class RedisError extends ConcError {
 }
 
 /** A task ran longer than its timeout; a pool worker running it was terminated and replaced. */
-export class TaskTimeoutError extends ConcError {
+export class TaskTimeoutError extends TaskCallError {
   static override readonly code = 'CONC_ERR_TASK_TIMEOUT';
-  readonly task: string;
   readonly timeoutMs: number;
   constructor(task: string, timeoutMs: number, message?: string) {
-    super(
-      message ??
-        `Task "${task}" did not finish within ${timeoutMs} ms (timeout counted from when it started).`,
-    );
-    this.task = task;
+    const text = `Task "${task}" did not finish within ${timeoutMs} ms (timeout counted from when it started).`;
+    super(task, message ?? text);
     this.timeoutMs = timeoutMs;
   }
 }

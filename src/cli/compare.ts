@@ -4,12 +4,10 @@
  * its workers and servers, and what was measured so far is printed and written.
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Mode } from '../executor.ts';
 import { MODES } from '../executor.ts';
-import { checkUrl, parseUrlList } from '../http/url.ts';
 import {
   type Comparison,
   type ComparisonOptions,
@@ -22,10 +20,11 @@ import {
 } from '../lab/compare.ts';
 import type { JobName } from '../lab/experiment.ts';
 import { loadTarget, ProfileInputError, parseArgLists } from '../lab/profile.ts';
-import { createProgress } from '../lab/progress.ts';
+import { createProgress, type Progress } from '../lab/progress.ts';
 import { stringifyDocument } from '../lab/report/json.ts';
 import { renderTable } from '../lab/report/table.ts';
 import { choiceOption, Exit, intOption, UsageError } from './shared.ts';
+import { gatherUrls } from './urls.ts';
 
 const LOCAL_MODES: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 'auto'];
 /** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
@@ -113,6 +112,43 @@ function parseModes(raw: string): Mode[] {
 }
 
 async function compare(args: string[], flags: CompareFlags): Promise<number> {
+  const { urls, modes, task, jobs } = await plan(args, flags);
+  const controller = new AbortController();
+  const progress = createProgress();
+  const undoCtrlC = stopOnCtrlC(controller, progress);
+  const options: ComparisonOptions = {
+    jobs,
+    modes,
+    runs: flags.runs,
+    latencyMs: flags.latency,
+    repeat: flags.repeat,
+    urls,
+    start: flags.start,
+    count: flags.count,
+    redis: flags.redis,
+    queue: flags.queue,
+    task,
+    signal: controller.signal,
+    progress,
+  };
+  let comparison: Comparison;
+  try {
+    comparison = await runComparison(options);
+  } finally {
+    progress.stop();
+    undoCtrlC();
+  }
+  const wrote = await output(comparison, options, flags);
+  if (comparison.interrupted) return INTERRUPTED;
+  const rows = [comparison.io, comparison.cpu, comparison.task].flatMap((report) => report?.rows ?? []);
+  return rows.some((r) => r.error !== undefined || r.failed > 0) || !wrote ? Exit.someFailed : Exit.ok;
+}
+
+/** What to run, from the arguments and flags; any contradiction or bad input is a usage error. */
+async function plan(
+  args: string[],
+  flags: CompareFlags,
+): Promise<Pick<ComparisonOptions, 'urls' | 'modes' | 'task' | 'jobs'>> {
   const urls = await ownUrls(args, flags.urlsFile);
   if (urls && flags.latency !== undefined) {
     throw new UsageError(
@@ -134,9 +170,11 @@ async function compare(args: string[], flags: CompareFlags): Promise<number> {
     ...(flags.job === 'io' || flags.job === 'cpu' ? [flags.job] : []),
     ...(task ? (['task'] as const) : []),
   ];
+  return { urls, modes, task, jobs };
+}
 
-  const controller = new AbortController();
-  const progress = createProgress();
+/** Ctrl-C once aborts the run (it closes its workers and servers); twice quits at once. Returns the undo. */
+function stopOnCtrlC(controller: AbortController, progress: Progress): () => void {
   let presses = 0;
   const onSigint = () => {
     presses++;
@@ -145,29 +183,14 @@ async function compare(args: string[], flags: CompareFlags): Promise<number> {
     controller.abort(new Error('interrupted by Ctrl-C'));
   };
   process.on('SIGINT', onSigint);
-  const options: ComparisonOptions = {
-    jobs,
-    modes,
-    runs: flags.runs,
-    latencyMs: flags.latency,
-    repeat: flags.repeat,
-    urls,
-    start: flags.start,
-    count: flags.count,
-    redis: flags.redis,
-    queue: flags.queue,
-    task,
-    signal: controller.signal,
-    progress,
-  };
-  let comparison: Comparison;
-  try {
-    comparison = await runComparison(options);
-  } finally {
-    progress.stop();
-    process.off('SIGINT', onSigint);
-  }
+  return () => process.off('SIGINT', onSigint);
+}
 
+/**
+ * Writes the reports, then prints the JSON document or the tables. A report that cannot be written
+ * is said on stderr, after what is printed; returns whether the reports were written.
+ */
+async function output(comparison: Comparison, options: ComparisonOptions, flags: CompareFlags): Promise<boolean> {
   let htmlPath: string | undefined;
   let writeError: unknown;
   let text: string;
@@ -185,10 +208,7 @@ async function compare(args: string[], flags: CompareFlags): Promise<number> {
     process.stderr.write(
       `conc: could not write the report to ${flags.out}: ${(writeError as Error).message}\n`,
     );
-
-  if (comparison.interrupted) return INTERRUPTED;
-  const rows = [comparison.io, comparison.cpu, comparison.task].flatMap((report) => report?.rows ?? []);
-  return rows.some((r) => r.error !== undefined || r.failed > 0) || writeError ? Exit.someFailed : Exit.ok;
+  return !writeError;
 }
 
 function printHuman(c: Comparison, htmlPath: string | undefined): void {
@@ -226,30 +246,15 @@ async function ownTask(
 }
 
 /** The user's URLs (arguments, then the file), or undefined for the demo sites. Any bad one is a usage error. */
-async function ownUrls(args: string[], file: string | undefined): Promise<string[] | undefined> {
-  const urls: string[] = [];
-  for (const [i, arg] of args.entries()) {
-    const checked = checkUrl(arg);
-    if (!checked.ok) throw new UsageError(`argument ${i + 1}: ${checked.error}`);
-    urls.push(arg);
-  }
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      throw new UsageError(
-        `--urls-file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}. Give a text file with one URL a line.`,
-      );
-    }
-    const list = parseUrlList(text);
-    const bad = list.bad[0];
-    if (bad) throw new UsageError(`--urls-file ${file} line ${bad.line}: ${bad.error}`);
-    if (list.urls.length === 0)
-      throw new UsageError(`--urls-file ${file} lists no URLs. Add one URL a line.`);
-    urls.push(...list.urls);
-  }
-  return args.length > 0 || file !== undefined ? urls : undefined;
+function ownUrls(args: string[], file: string | undefined): Promise<string[] | undefined> {
+  return gatherUrls(args, file, {
+    onBad(bad) {
+      const where = 'argument' in bad ? `argument ${bad.argument}` : `--urls-file ${bad.file} line ${bad.line}`;
+      throw new UsageError(`${where}: ${bad.error}`);
+    },
+    readErrors: { ENOENT: 'no such file' },
+    emptyHint: '',
+  });
 }
 
 /** Fails early, as a usage error, when the report cannot be written where asked. */

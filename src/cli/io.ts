@@ -2,15 +2,14 @@
  * `conc io`: the article's I/O-bound job. With no URLs it downloads the embedded demo sites' two pages
  * × 80; otherwise the URLs given (arguments and/or --urls-file). A thin layer over runIoJob.
  */
-import { readFile } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { Mode } from '../executor.ts';
 import { MODES } from '../executor.ts';
 import type { DownloadResult } from '../http/download.ts';
-import { checkUrl, parseUrlList } from '../http/url.ts';
 import { type IoJobOptions, type IoReport, runIoJob } from '../workloads/io-job.ts';
 import { choiceOption, Exit, intOption, printJson, UsageError, watchingAuto } from './shared.ts';
+import { gatherUrls } from './urls.ts';
 
 /** Failures listed on stderr without --verbose; the rest are counted. */
 const SHOWN_FAILURES = 10;
@@ -126,43 +125,20 @@ async function runIo(args: string[], flags: IoFlags): Promise<number> {
  * The URLs from the arguments and the file, or undefined for the demo sites. Bad ones are reported
  * here (by argument or line) and kept in the list, where they fail alone; `reported` collects them.
  */
-async function collectUrls(
+function collectUrls(
   args: string[],
   file: string | undefined,
   reported: Set<string>,
 ): Promise<string[] | undefined> {
-  const urls: string[] = [];
-  args.forEach((arg, i) => {
-    const checked = checkUrl(arg);
-    if (!checked.ok) {
-      process.stderr.write(`conc: argument ${i + 1}: ${checked.error}\n`);
-      reported.add(arg);
-    }
-    urls.push(arg);
-  });
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
-      throw new UsageError(`--urls-file ${file}: ${why}. Give a text file with one URL a line.`);
-    }
-    const list = parseUrlList(text);
-    if (list.urls.length === 0) {
-      throw new UsageError(
-        `--urls-file ${file} lists no URLs (blank lines and # comments are skipped). Add one URL a line.`,
-      );
-    }
-    for (const bad of list.bad) {
-      process.stderr.write(`conc: ${file} line ${bad.line}: ${bad.error}\n`);
+  return gatherUrls(args, file, {
+    onBad(bad) {
+      const where = 'argument' in bad ? `argument ${bad.argument}` : `${bad.file} line ${bad.line}`;
+      process.stderr.write(`conc: ${where}: ${bad.error}\n`);
       reported.add(bad.text);
-    }
-    urls.push(...list.urls);
-  }
-  return args.length > 0 || file !== undefined ? urls : undefined;
+    },
+    readErrors: { ENOENT: 'no such file', EISDIR: 'is a directory' },
+    emptyHint: ' (blank lines and # comments are skipped)',
+  });
 }
 
 function report(result: DownloadResult): void {

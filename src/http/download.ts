@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
-import { exchange, type Stopper } from './exchange.ts';
+import { type Exchange, exchange, type Stopper } from './exchange.ts';
 import type { ResolvedDownloadOptions } from './options.ts';
 import { backoffMs, isRetryableError, isRetryableStatus, parseRetryAfter } from './retry.ts';
 import { checkUrl } from './url.ts';
@@ -108,67 +108,94 @@ async function attempt(
         options.maxBytes,
         stopper,
       );
-      const { status, bytes } = hop;
-      if (timedOut) {
-        const phase = status === 0 ? 'no response' : `response incomplete after ${bytes} bytes`;
-        return {
-          status,
-          bytes,
-          error: `timed out after ${options.timeoutMs} ms (${phase}); raise the timeout (timeoutMs, --timeout) if the server is just slow`,
-        };
-      }
-      if (hop.tooLarge) {
-        const detail =
-          bytes > options.maxBytes
-            ? `stopped at ${bytes} bytes`
-            : `declares ${hop.headers['content-length']} bytes`;
-        return {
-          status,
-          bytes,
-          error: `body larger than the ${options.maxBytes}-byte limit (maxBytes, --max-bytes): ${detail}`,
-        };
-      }
-      if (hop.error !== undefined) {
-        return {
-          status,
-          bytes,
-          error: describeError(hop.error, url),
-          retry: isRetryableError(hop.error) ? { afterMs: undefined } : undefined,
-        };
-      }
-      const location = hop.headers.location;
-      if (REDIRECTS.has(status) && typeof location === 'string') {
-        const next = checkUrl(new URL(location, url).href);
-        if (!next.ok) {
-          return {
-            status,
-            bytes: 0,
-            error: `redirect from ${url.href} to a URL that cannot be followed: ${next.error}`,
-          };
-        }
-        if (redirects >= options.maxRedirects) {
-          return {
-            status,
-            bytes: 0,
-            error: `too many redirects: more than ${options.maxRedirects} (maxRedirects), last to ${next.url.href} — a redirect loop?`,
-          };
-        }
-        url = next.url;
-        continue;
-      }
-      if (isRetryableStatus(status)) {
-        return {
-          status,
-          bytes,
-          error: `HTTP ${status} from ${url.href}`,
-          retry: { afterMs: parseRetryAfter(hop.headers['retry-after']) },
-        };
-      }
-      return status >= 400 ? { status, bytes, error: `HTTP ${status} from ${url.href}` } : { status, bytes };
+      // the timer wins over whatever the stopped exchange reports: its error is the abort itself
+      if (timedOut) return timedOutAttempt(hop, options);
+      const failed = failedHop(hop, url, options);
+      if (failed) return failed;
+      const next = redirectTarget(hop, url, redirects, options);
+      if (next instanceof URL) url = next;
+      else return next ?? finalAttempt(hop, url);
     }
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The attempt's timer fired: say how far the response got. */
+function timedOutAttempt({ status, bytes }: Exchange, options: ResolvedDownloadOptions): Attempt {
+  const phase = status === 0 ? 'no response' : `response incomplete after ${bytes} bytes`;
+  return {
+    status,
+    bytes,
+    error: `timed out after ${options.timeoutMs} ms (${phase}); raise the timeout (timeoutMs, --timeout) if the server is just slow`,
+  };
+}
+
+/** The exchange itself failed: a body over `maxBytes`, or a network error (retryable if a fresh socket may cure it). */
+function failedHop(hop: Exchange, url: URL, options: ResolvedDownloadOptions): Attempt | undefined {
+  const { status, bytes } = hop;
+  if (hop.tooLarge) {
+    const detail =
+      bytes > options.maxBytes
+        ? `stopped at ${bytes} bytes`
+        : `declares ${hop.headers['content-length']} bytes`;
+    return {
+      status,
+      bytes,
+      error: `body larger than the ${options.maxBytes}-byte limit (maxBytes, --max-bytes): ${detail}`,
+    };
+  }
+  if (hop.error === undefined) return undefined;
+  return {
+    status,
+    bytes,
+    error: describeError(hop.error, url),
+    retry: isRetryableError(hop.error) ? { afterMs: undefined } : undefined,
+  };
+}
+
+/**
+ * Where a redirect leads: the next URL to request, a failed attempt (a target that cannot be followed,
+ * or one redirect too many), or undefined when the response is not a redirect.
+ */
+function redirectTarget(
+  { status, headers }: Exchange,
+  url: URL,
+  redirects: number,
+  options: ResolvedDownloadOptions,
+): URL | Attempt | undefined {
+  const location = headers.location;
+  if (!REDIRECTS.has(status) || typeof location !== 'string') return undefined;
+  const next = checkUrl(new URL(location, url).href);
+  // a redirect's own body is not the download: report 0 bytes
+  if (!next.ok) {
+    return {
+      status,
+      bytes: 0,
+      error: `redirect from ${url.href} to a URL that cannot be followed: ${next.error}`,
+    };
+  }
+  if (redirects >= options.maxRedirects) {
+    return {
+      status,
+      bytes: 0,
+      error: `too many redirects: more than ${options.maxRedirects} (maxRedirects), last to ${next.url.href} — a redirect loop?`,
+    };
+  }
+  return next.url;
+}
+
+/** The final response: 429/5xx are worth a retry (after what Retry-After asks), other 4xx are not. */
+function finalAttempt({ status, bytes, headers }: Exchange, url: URL): Attempt {
+  if (isRetryableStatus(status)) {
+    return {
+      status,
+      bytes,
+      error: `HTTP ${status} from ${url.href}`,
+      retry: { afterMs: parseRetryAfter(headers['retry-after']) },
+    };
+  }
+  return status >= 400 ? { status, bytes, error: `HTTP ${status} from ${url.href}` } : { status, bytes };
 }
 
 /** A short, human message for a network error, with its code. */

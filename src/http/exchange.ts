@@ -25,6 +25,10 @@ export interface Stopper {
 
 const NO_HEADERS: IncomingHttpHeaders = {};
 
+/**
+ * Sends one GET for `url` and counts its body; resolves when the body ends, fails, passes `maxBytes`
+ * or `stopper.stop` is called. Never rejects.
+ */
 export function exchange(
   dispatcher: Dispatcher,
   url: URL,
@@ -34,47 +38,7 @@ export function exchange(
   stopper: Stopper,
 ): Promise<Exchange> {
   return new Promise<Exchange>((resolve) => {
-    const result: Exchange = { status: 0, headers: NO_HEADERS, bytes: 0, tooLarge: false, error: undefined };
-    let controller: Dispatcher.DispatchController | undefined;
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      stopper.stop = undefined;
-      resolve(result);
-    };
-    const tooLarge = (c: Dispatcher.DispatchController): void => {
-      result.tooLarge = true;
-      c.abort(new Error('body larger than maxBytes'));
-      finish();
-    };
-    stopper.stop = (reason) => {
-      result.error = reason;
-      controller?.abort(reason); // not started yet (waiting for a connection): aborted when it starts
-      finish();
-    };
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) {
-        controller = c;
-        if (done) c.abort(result.error instanceof Error ? result.error : new Error('stopped'));
-      },
-      onResponseStart(c, statusCode, responseHeaders) {
-        result.status = statusCode;
-        result.headers = responseHeaders;
-        if (Number(responseHeaders['content-length']) > maxBytes) tooLarge(c);
-      },
-      onResponseData(c, chunk) {
-        result.bytes += chunk.length;
-        if (result.bytes > maxBytes && !done) tooLarge(c);
-      },
-      onResponseEnd() {
-        finish();
-      },
-      onResponseError(_c, error) {
-        if (!done) result.error = error;
-        finish();
-      },
-    };
+    const handler = new CountingHandler(maxBytes, stopper, resolve);
     try {
       dispatcher.dispatch(
         {
@@ -88,8 +52,82 @@ export function exchange(
         handler,
       );
     } catch (error) {
-      result.error = error;
-      finish();
+      handler.fail(error);
     }
   });
+}
+
+/**
+ * undici's callbacks for one exchange: counts body bytes, drops the chunks, and resolves exactly once
+ * (`#done`), whichever of end, error, too-large or stop comes first.
+ */
+class CountingHandler implements Dispatcher.DispatchHandler {
+  readonly #result: Exchange = {
+    status: 0,
+    headers: NO_HEADERS,
+    bytes: 0,
+    tooLarge: false,
+    error: undefined,
+  };
+  readonly #maxBytes: number;
+  readonly #stopper: Stopper;
+  readonly #resolve: (result: Exchange) => void;
+  #controller: Dispatcher.DispatchController | undefined;
+  #done = false;
+
+  constructor(maxBytes: number, stopper: Stopper, resolve: (result: Exchange) => void) {
+    this.#maxBytes = maxBytes;
+    this.#stopper = stopper;
+    this.#resolve = resolve;
+    stopper.stop = (reason) => {
+      this.#result.error = reason;
+      this.#controller?.abort(reason); // not started yet (waiting for a connection): aborted when it starts
+      this.#finish();
+    };
+  }
+
+  /** The dispatch itself threw: end with that error. */
+  fail(error: unknown): void {
+    this.#result.error = error;
+    this.#finish();
+  }
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    this.#controller = c;
+    if (this.#done) c.abort(this.#result.error instanceof Error ? this.#result.error : new Error('stopped'));
+  }
+
+  onResponseStart(c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    this.#result.status = statusCode;
+    this.#result.headers = headers;
+    if (Number(headers['content-length']) > this.#maxBytes) this.#tooLarge(c);
+  }
+
+  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#result.bytes += chunk.length;
+    if (this.#result.bytes > this.#maxBytes && !this.#done) this.#tooLarge(c);
+  }
+
+  onResponseEnd(): void {
+    this.#finish();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
+    if (!this.#done) this.#result.error = error;
+    this.#finish();
+  }
+
+  /** Aborts the rest of the body rather than read it, and ends the exchange as too large. */
+  #tooLarge(c: Dispatcher.DispatchController): void {
+    this.#result.tooLarge = true;
+    c.abort(new Error('body larger than maxBytes'));
+    this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#stopper.stop = undefined;
+    this.#resolve(this.#result);
+  }
 }

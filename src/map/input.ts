@@ -1,23 +1,29 @@
 /**
  * The input of a map/imap call, pulled lazily: an Iterable or an AsyncIterable behind one `take()`.
- * A sync input answers at once (so a window fills in one go, and a pool sends it in one message);
- * an async one answers with a promise, one pull at a time.
+ * One pull loop serves both: it goes on synchronously while `next()` answers at once (so a window
+ * fills in one go, and a pool sends it in one message) and waits only when `next()` gives a promise.
  */
 import { InvalidOptionsError } from '../errors.ts';
 import { show } from '../util/show.ts';
 
+type Step = IteratorResult<unknown>;
+
+interface AnyIterator {
+  next(): Step | Promise<Step>;
+  return?(): unknown;
+}
+
 export class InputSource {
-  #sync: Iterator<unknown> | undefined;
-  #async: AsyncIterator<unknown> | undefined;
+  #iterator: AnyIterator;
   #done = false;
   #closed = false;
   #pulling = false;
 
   constructor(items: unknown) {
     if (items != null && typeof (items as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
-      this.#async = (items as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+      this.#iterator = (items as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     } else if (items != null && typeof (items as Iterable<unknown>)[Symbol.iterator] === 'function') {
-      this.#sync = (items as Iterable<unknown>)[Symbol.iterator]();
+      this.#iterator = (items as Iterable<unknown>)[Symbol.iterator]();
     } else {
       throw new InvalidOptionsError(`items must be an Iterable or an AsyncIterable; got ${show(items)}.`);
     }
@@ -30,8 +36,7 @@ export class InputSource {
 
   /** Up to `n` next items (fewer at the end); synchronously for a sync input. Throws what the input throws. */
   take(n: number): unknown[] | Promise<unknown[]> {
-    if (this.#sync) return this.#takeSync(this.#sync, n);
-    return this.#takeAsync(this.#async!, n);
+    return this.#pull([], n);
   }
 
   /** Closes the input early (its `return()`), unless it already ended. Never throws. */
@@ -39,52 +44,55 @@ export class InputSource {
     if (this.#done) return;
     this.#done = true;
     this.#closed = true;
-    try {
-      if (this.#sync) this.#sync.return?.();
-      else if (!this.#pulling) await this.#async?.return?.();
-    } catch {
-      // the input's own cleanup failed; the call's outcome stands
-    }
+    // an async pull in progress is told when it ends (#arrived): return() must not race next()
+    if (!this.#pulling) await this.#return();
   }
 
-  #takeSync(iterator: Iterator<unknown>, n: number): unknown[] {
-    const items: unknown[] = [];
-    try {
-      while (items.length < n) {
-        const step = iterator.next();
-        if (step.done) {
-          this.#done = true;
-          break;
-        }
-        items.push(step.value);
+  #pull(items: unknown[], n: number): unknown[] | Promise<unknown[]> {
+    while (items.length < n && !this.#done) {
+      let step: Step | Promise<Step>;
+      try {
+        step = this.#iterator.next();
+      } catch (error) {
+        this.#done = true;
+        throw error;
       }
-    } catch (error) {
-      this.#done = true;
-      throw error;
+      if (typeof (step as Promise<Step>).then === 'function') {
+        this.#pulling = true;
+        return Promise.resolve(step).then(
+          (s) => this.#arrived(s, items, n),
+          (error: unknown) => {
+            this.#pulling = false;
+            this.#done = true;
+            throw error;
+          },
+        );
+      }
+      this.#accept(step as Step, items);
     }
     return items;
   }
 
-  async #takeAsync(iterator: AsyncIterator<unknown>, n: number): Promise<unknown[]> {
-    const items: unknown[] = [];
-    this.#pulling = true;
-    try {
-      while (items.length < n && !this.#closed) {
-        const step = await iterator.next();
-        if (step.done) {
-          this.#done = true;
-          break;
-        }
-        items.push(step.value);
-      }
-    } catch (error) {
-      this.#done = true;
-      throw error;
-    } finally {
-      this.#pulling = false;
+  async #arrived(step: Step, items: unknown[], n: number): Promise<unknown[]> {
+    this.#pulling = false;
+    if (this.#closed) {
+      await this.#return(); // closed while this pull was waiting: now the iterator can be told
+      return [];
     }
-    // closed while this pull was waiting: now the iterator can be told
-    if (this.#closed) await Promise.resolve(iterator.return?.()).catch(() => undefined);
-    return this.#closed ? [] : items;
+    this.#accept(step, items);
+    return this.#pull(items, n);
+  }
+
+  #accept(step: Step, items: unknown[]): void {
+    if (step.done) this.#done = true;
+    else items.push(step.value);
+  }
+
+  async #return(): Promise<void> {
+    try {
+      await this.#iterator.return?.();
+    } catch {
+      // the input's own cleanup failed; the call's outcome stands
+    }
   }
 }

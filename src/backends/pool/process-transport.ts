@@ -1,6 +1,7 @@
 /**
  * Pool workers as child processes: IPC with 'advanced' serialization, so BigInt, Map and typed arrays
- * cross as they do between threads. No shared memory: the child reports each result before its next task.
+ * cross as they do between threads. No shared memory: the child reports each solo result before its
+ * next call, and a chunk's at its end, so the pool can tell what was running when it died (crash-blame.ts).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -19,25 +20,57 @@ export function processTransport(events: TransportEvents): Transport {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const life = watchLife(child, events);
+  return {
+    counters: undefined,
+    get alive() {
+      return child.connected && !life.exited;
+    },
+    send: (message) => {
+      if (!child.connected) return; // dying: its exit requeues what it held
+      child.send(message);
+    },
+    ref: () => {
+      child.ref();
+      child.channel?.ref();
+    },
+    unref: () => {
+      child.unref();
+      child.channel?.unref();
+    },
+    terminate: async () => {
+      if (life.exited) return;
+      child.ref(); // keep the loop alive until the exit is seen
+      child.channel?.ref();
+      child.kill('SIGKILL');
+      await life.gone;
+    },
+  };
+}
+
+interface Life {
+  readonly exited: boolean;
+  /** Resolves once the end was reported. */
+  readonly gone: Promise<void>;
+}
+
+/**
+ * Passes the child's messages on and reports its end once, with why it died. 'exit' can come before
+ * the last IPC messages are read; the channel's close ('disconnect') comes after them, so the end is
+ * reported only when both were seen — no result is lost to the race.
+ */
+function watchLife(child: ChildProcess, events: TransportEvents): Life {
   let fatal: Error | undefined;
-  let exited = false;
-  // 'exit' can come before the last IPC messages are read; the channel's close comes after them.
   let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let channelClosed = false;
   let resolveGone!: () => void;
-  const gone = new Promise<void>((resolve) => {
-    resolveGone = resolve;
-  });
+  const life = { exited: false, gone: new Promise<void>((resolve) => (resolveGone = resolve)) };
   const finish = (): void => {
-    if (exited || !exitInfo || !channelClosed) return;
-    exited = true;
+    if (life.exited || !exitInfo || !channelClosed) return;
+    life.exited = true;
     const { code, signal } = exitInfo;
-    const detail = fatal
-      ? `uncaught ${fatal.name}: ${fatal.message}`
-      : signal
-        ? `killed by ${signal}`
-        : `exit code ${code}`;
-    events.exit(detail, fatal);
+    const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+    events.exit(fatal ? `uncaught ${fatal.name}: ${fatal.message}` : how, fatal);
     resolveGone();
   };
   child.on('message', (message: FromWorker) => {
@@ -59,29 +92,5 @@ export function processTransport(events: TransportEvents): Transport {
     channelClosed = true;
     finish();
   });
-  return {
-    counters: undefined,
-    get alive() {
-      return child.connected && !exited;
-    },
-    send: (message) => {
-      if (!child.connected) return; // dying: its exit requeues what it held
-      child.send(message);
-    },
-    ref: () => {
-      child.ref();
-      child.channel?.ref();
-    },
-    unref: () => {
-      child.unref();
-      child.channel?.unref();
-    },
-    terminate: async () => {
-      if (exited) return;
-      child.ref(); // keep the loop alive until the exit is seen
-      child.channel?.ref();
-      child.kill('SIGKILL');
-      await gone;
-    },
-  };
+  return life;
 }
