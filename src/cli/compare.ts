@@ -190,7 +190,11 @@ function stopOnCtrlC(controller: AbortController, progress: Progress): () => voi
  * Writes the reports, then prints the JSON document or the tables. A report that cannot be written
  * is said on stderr, after what is printed; returns whether the reports were written.
  */
-async function output(comparison: Comparison, options: ComparisonOptions, flags: CompareFlags): Promise<boolean> {
+async function output(
+  comparison: Comparison,
+  options: ComparisonOptions,
+  flags: CompareFlags,
+): Promise<boolean> {
   let htmlPath: string | undefined;
   let writeError: unknown;
   let text: string;
@@ -249,7 +253,8 @@ async function ownTask(
 function ownUrls(args: string[], file: string | undefined): Promise<string[] | undefined> {
   return gatherUrls(args, file, {
     onBad(bad) {
-      const where = 'argument' in bad ? `argument ${bad.argument}` : `--urls-file ${bad.file} line ${bad.line}`;
+      const where =
+        'argument' in bad ? `argument ${bad.argument}` : `--urls-file ${bad.file} line ${bad.line}`;
       throw new UsageError(`${where}: ${bad.error}`);
     },
     readErrors: { ENOENT: 'no such file' },

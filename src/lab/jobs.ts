@@ -40,49 +40,62 @@ export interface TaskSettings extends DistributedSettings {
 
 /** The I/O job as a runner: the embedded sites (started per run) or the given URLs. */
 export function ioRunner(settings: IoSettings): JobRunner {
-  return (mode, ctx) =>
-    withAutoChoice(async () => {
-      const { runIoJob } = await import('../workloads/io-job.ts');
-      // try/finally, not `await using`: tsc (5.9) then leaves the `.ts` of dynamic imports unrewritten
-      const queue = await distributedQueue(mode, settings, 'io');
-      try {
-        const report = await runIoJob({
-          mode,
-          urls: settings.urls,
-          repeat: settings.repeat,
-          latencyMs: settings.urls ? undefined : settings.latencyMs,
-          ...(mode === 'distributed' && { redis: settings.redis, queue: queue.name }),
-          signal: ctx.signal,
-          onProgress: (done, total) => ctx.onProgress(done, total),
-        });
-        return {
-          seconds: report.seconds,
-          workers: report.workers,
-          count: report.count,
-          failed: report.failed,
-        };
-      } finally {
-        await queue.release();
-      }
-    });
+  return workloadRunner('io', settings, async () => {
+    const { runIoJob } = await import('../workloads/io-job.ts');
+    return async (common) => {
+      const report = await runIoJob({
+        ...common,
+        urls: settings.urls,
+        repeat: settings.repeat,
+        latencyMs: settings.urls ? undefined : settings.latencyMs,
+      });
+      return { seconds: report.seconds, workers: report.workers, count: report.count, failed: report.failed };
+    };
+  });
 }
 
 /** The CPU job as a runner. */
 export function cpuRunner(settings: CpuSettings): JobRunner {
+  return workloadRunner('cpu', settings, async () => {
+    const { runCpuJob } = await import('../workloads/cpu-job.ts');
+    return async (common) => {
+      const report = await runCpuJob({ ...common, start: settings.start, count: settings.count });
+      return { seconds: report.seconds, workers: report.workers, count: report.results.length, failed: 0 };
+    };
+  });
+}
+
+/** The options every workload job takes from a run: its mode, where it runs distributed, stop, progress. */
+interface RunOptions {
+  mode: Mode;
+  redis?: string | undefined;
+  queue?: string | undefined;
+  signal: AbortSignal;
+  onProgress: (done: number, total: number) => void;
+}
+
+/**
+ * One of the article's jobs as a runner: `load` imports the job (lazily, before any queue is set up)
+ * and gives back how to run it with a run's options; the auto choice is noted and a private
+ * distributed queue released, whatever happens.
+ */
+function workloadRunner(
+  job: 'io' | 'cpu',
+  settings: DistributedSettings,
+  load: () => Promise<(options: RunOptions) => Promise<JobOutcome>>,
+): JobRunner {
   return (mode, ctx: RunContext) =>
     withAutoChoice(async () => {
-      const { runCpuJob } = await import('../workloads/cpu-job.ts');
-      const queue = await distributedQueue(mode, settings, 'cpu');
+      const run = await load();
+      // try/finally, not `await using`: tsc (5.9) then leaves the `.ts` of dynamic imports unrewritten
+      const queue = await distributedQueue(mode, settings, job);
       try {
-        const report = await runCpuJob({
+        return await run({
           mode,
-          start: settings.start,
-          count: settings.count,
           ...(mode === 'distributed' && { redis: settings.redis, queue: queue.name }),
           signal: ctx.signal,
-          onProgress: (done: number, total: number) => ctx.onProgress(done, total),
+          onProgress: (done, total) => ctx.onProgress(done, total),
         });
-        return { seconds: report.seconds, workers: report.workers, count: report.results.length, failed: 0 };
       } finally {
         await queue.release();
       }

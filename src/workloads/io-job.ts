@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidOptionsError } from '../errors.ts';
-import { createExecutor, type Mode } from '../executor.ts';
+import { createExecutor, type Executor, type Mode } from '../executor.ts';
 import type { DownloadResult } from '../http/download.ts';
 import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from '../http/options.ts';
 import { show } from '../util/show.ts';
@@ -111,19 +111,7 @@ async function download(
   const holder = `io-job-${randomUUID()}`;
   const results: DownloadResult[] = [];
   const started = performance.now();
-  const ex = createExecutor({
-    mode: options.mode,
-    workers: options.workers ?? DEFAULT_WORKERS[options.mode],
-    initializer: tasks.initSession,
-    // the holder matters where the session lives in this thread; remote workers key their executors by
-    // initializer arguments, so a distributed job names none and reuses the worker's session
-    initArgs: options.mode === 'distributed' ? [sessionOptions] : [sessionOptions, holder],
-    // a download bounds itself, but a remote one may never start (no worker) or never report (worker
-    // lost): the distributed backend needs a task timeout to say so instead of waiting forever
-    ...(options.mode === 'distributed' && { taskTimeoutMs: boundMs }),
-    ...(options.redis !== undefined && { redis: options.redis }),
-    ...(options.queue !== undefined && { queue: options.queue }),
-  });
+  const ex = jobExecutor(options, sessionOptions, boundMs, holder);
   let finished = false;
   let seconds = 0;
   try {
@@ -143,6 +131,40 @@ async function download(
       await releaseSession(holder, !finished);
     }
   }
+  const workers = Number.isFinite(ex.workers) ? ex.workers : list.length;
+  return ioReport(options.mode, workers, list.length, results, seconds);
+}
+
+/** The executor of the job's mode, each worker with a download session (`holder` names this thread's). */
+function jobExecutor(
+  options: IoJobOptions,
+  sessionOptions: SessionOptions,
+  boundMs: number,
+  holder: string,
+): Executor {
+  return createExecutor({
+    mode: options.mode,
+    workers: options.workers ?? DEFAULT_WORKERS[options.mode],
+    initializer: tasks.initSession,
+    // the holder matters where the session lives in this thread; remote workers key their executors by
+    // initializer arguments, so a distributed job names none and reuses the worker's session
+    initArgs: options.mode === 'distributed' ? [sessionOptions] : [sessionOptions, holder],
+    // a download bounds itself, but a remote one may never start (no worker) or never report (worker
+    // lost): the distributed backend needs a task timeout to say so instead of waiting forever
+    ...(options.mode === 'distributed' && { taskTimeoutMs: boundMs }),
+    ...(options.redis !== undefined && { redis: options.redis }),
+    ...(options.queue !== undefined && { queue: options.queue }),
+  });
+}
+
+/** The report of a finished job of `count` URLs: its results (one per URL, in list order) counted up. */
+function ioReport(
+  mode: Mode,
+  workers: number,
+  count: number,
+  results: DownloadResult[],
+  seconds: number,
+): IoReport {
   let ok = 0;
   let bytes = 0;
   for (const r of results) {
@@ -151,11 +173,11 @@ async function download(
   }
   return {
     job: 'io',
-    mode: options.mode,
-    workers: Number.isFinite(ex.workers) ? ex.workers : list.length,
-    count: list.length,
+    mode,
+    workers,
+    count,
     ok,
-    failed: list.length - ok,
+    failed: count - ok,
     bytes,
     seconds,
     results,

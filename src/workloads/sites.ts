@@ -4,7 +4,7 @@
  * after a fixed latency, keep-alive on, hundreds of connections at once. Runs are then repeatable and
  * never touch the internet.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { InvalidOptionsError } from '../errors.ts';
 import { show } from '../util/show.ts';
@@ -42,6 +42,44 @@ export interface Sites extends AsyncDisposable {
  * sites.articleUrls().length; // 160
  */
 export async function startSites(options: SitesOptions = {}): Promise<Sites> {
+  const { port, latencyMs } = checkOptions(options);
+  const counts = { requests: 0, connections: 0 };
+  const sockets = new Set<Socket>();
+  const server = createServer(
+    { keepAliveTimeout: 30_000, headersTimeout: 20_000, requestTimeout: 30_000 },
+    answerer(latencyMs, counts),
+  );
+  server.on('connection', (socket: Socket) => {
+    counts.connections++;
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await listen(server, port);
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
+    return closing;
+  };
+  const actualPort = (server.address() as AddressInfo).port;
+  const origin = `http://127.0.0.1:${actualPort}`;
+  const pages = Object.freeze({ jython: `${origin}/jython`, dice: `${origin}/dice` });
+  return {
+    origin,
+    port: actualPort,
+    latencyMs,
+    pages,
+    articleUrls: (repeat = 80) => articleUrls(pages, repeat),
+    stats: () => ({ requests: counts.requests, connections: counts.connections }),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+function checkOptions(options: SitesOptions): { port: number; latencyMs: number } {
   const port = options.port ?? 0;
   const latencyMs = options.latencyMs ?? 50;
   if (!(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
@@ -52,6 +90,14 @@ export async function startSites(options: SitesOptions = {}): Promise<Sites> {
   if (!(typeof latencyMs === 'number' && Number.isFinite(latencyMs) && latencyMs >= 0)) {
     throw new InvalidOptionsError(`startSites: latencyMs must be a number ≥ 0; got ${show(latencyMs)}.`);
   }
+  return { port, latencyMs };
+}
+
+/** The request handler: each page (or the index, or a 404) after `latencyMs`, counted in `counts`. */
+function answerer(
+  latencyMs: number,
+  counts: { requests: number },
+): (req: IncomingMessage, res: ServerResponse) => void {
   const routes = new Map<string, Buffer>([
     ['/jython', page('Jython: Python for the Java Platform', PAGE_BYTES.jython)],
     ['/dice', page('Roll the dice', PAGE_BYTES.dice)],
@@ -59,14 +105,10 @@ export async function startSites(options: SitesOptions = {}): Promise<Sites> {
   const index = Buffer.from(
     '<!doctype html><title>conc demo sites</title><a href="/jython">jython</a> <a href="/dice">dice</a>\n',
   );
-  let requests = 0;
-  let connections = 0;
-  const sockets = new Set<Socket>();
-
   const answer = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0]!;
     const body = routes.get(path) ?? (path === '/' ? index : undefined);
-    requests++;
+    counts.requests++;
     if (!body) {
       res.writeHead(404, { 'content-type': 'text/plain', 'content-length': 10 }).end('not found\n');
       return;
@@ -74,56 +116,30 @@ export async function startSites(options: SitesOptions = {}): Promise<Sites> {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length });
     res.end(body);
   };
-  const server = createServer(
-    { keepAliveTimeout: 30_000, headersTimeout: 20_000, requestTimeout: 30_000 },
-    (req, res) => {
-      if (latencyMs === 0) answer(req, res);
-      else setTimeout(answer, latencyMs, req, res);
-    },
-  );
-  server.on('connection', (socket: Socket) => {
-    connections++;
-    socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
+  return (req, res) => {
+    if (latencyMs === 0) answer(req, res);
+    else setTimeout(answer, latencyMs, req, res);
+  };
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host: '127.0.0.1', backlog: 2048 }, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const actualPort = (server.address() as AddressInfo).port;
-  const origin = `http://127.0.0.1:${actualPort}`;
-  const pages = Object.freeze({ jython: `${origin}/jython`, dice: `${origin}/dice` });
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const socket of sockets) socket.destroy();
-    });
-    return closing;
-  };
-  return {
-    origin,
-    port: actualPort,
-    latencyMs,
-    pages,
-    articleUrls(repeat = 80) {
-      if (!(Number.isInteger(repeat) && repeat >= 0)) {
-        throw new InvalidOptionsError(
-          `articleUrls(repeat): repeat must be an integer ≥ 0; got ${show(repeat)}.`,
-        );
-      }
-      const urls: string[] = [];
-      for (let i = 0; i < repeat; i++) urls.push(pages.jython, pages.dice);
-      return urls;
-    },
-    stats: () => ({ requests, connections }),
-    close,
-    [Symbol.asyncDispose]: close,
-  };
+}
+
+/** The article's list: `[jython, dice] * repeat`. */
+function articleUrls(pages: Sites['pages'], repeat: number): string[] {
+  if (!(Number.isInteger(repeat) && repeat >= 0)) {
+    throw new InvalidOptionsError(`articleUrls(repeat): repeat must be an integer ≥ 0; got ${show(repeat)}.`);
+  }
+  const urls: string[] = [];
+  for (let i = 0; i < repeat; i++) urls.push(pages.jython, pages.dice);
+  return urls;
 }
 
 /** An HTML page of exactly `size` bytes (ASCII filler after a small header). */
