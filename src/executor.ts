@@ -3,7 +3,7 @@
  * their outcomes; submit, map, imap, settle, abort, chunking, retries and public errors live above it.
  */
 import { createBackend } from './backends/registry.ts';
-import type { Backend } from './core/backend.ts';
+import { type Backend, cancelOnClose } from './core/backend.ts';
 import { Call } from './core/call.ts';
 import { abortError, publicError } from './core/public-error.ts';
 import { ExecutorClosedError, InvalidOptionsError } from './errors.ts';
@@ -181,7 +181,7 @@ class ExecutorImpl implements Executor {
     const cancel = options.cancel === true;
     if (this.#closing && !cancel) return this.#closing;
     // a cancelling close may also cut short a drain already in progress
-    const closing = this.#backend.close(cancel);
+    const closing = this.#backend.close(cancel ? cancelOnClose() : undefined);
     this.#closing = this.#closing ? Promise.all([this.#closing, closing]).then(() => undefined) : closing;
     return this.#closing;
   }

@@ -1,4 +1,5 @@
 /** The distributed wire format and Redis URL handling: no Redis needed. */
+
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import {
   parseJobName,
   readableFailure,
 } from '../src/backends/distributed/wire.ts';
+import { cancelOnClose } from '../src/core/backend.ts';
 import { Job } from '../src/core/job.ts';
 import type { Failure, Outcome, OutcomeKind } from '../src/core/outcome.ts';
 import { outcomeToWire, type WireFailure } from '../src/core/outcome-wire.ts';
@@ -219,7 +221,7 @@ describe('distributed options', () => {
     const redis = publicError(chunk[0] as Failure, 'identity');
     expect(redis).toBeInstanceOf(RedisError);
     expect(redis.message).toContain('Cannot use Redis at redis://127.0.0.1:1');
-    await backend.close(true);
+    await backend.close(cancelOnClose());
   });
 });
 

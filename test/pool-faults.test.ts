@@ -169,7 +169,7 @@ describe('pool that cannot spawn a worker', () => {
     expect(error.message).toContain('No worker of this pool can start');
     expect(error.message).toContain('spawn EAGAIN');
     expect((error.cause as Error).message).toBe('spawn EAGAIN');
-    await pool.close(false);
+    await pool.close();
   });
 });
 

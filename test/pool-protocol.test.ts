@@ -2,6 +2,7 @@
  * The pool's message format, without a real worker: `runWorker` over an in-memory channel (the
  * worker's side), the pool over a fake transport (the parent's side), and crash blame.
  */
+
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runningIndex } from '../src/backends/pool/crash-blame.ts';
 import { Pool } from '../src/backends/pool/pool.ts';
@@ -14,6 +15,7 @@ import {
 } from '../src/backends/pool/protocol.ts';
 import type { TransportEvents } from '../src/backends/pool/transport.ts';
 import { runWorker } from '../src/backends/pool/worker-main.ts';
+import { cancelOnClose } from '../src/core/backend.ts';
 import { Job } from '../src/core/job.ts';
 import type { Outcome } from '../src/core/outcome.ts';
 import { outcomeFromWire } from '../src/core/outcome-wire.ts';
@@ -289,7 +291,7 @@ describe('parent side: the pool over a fake transport', () => {
       9,
     ]);
     expect(outcomes.map((o) => o.kind)).toEqual(['ok', 'threw', 'ok']);
-    await pool.close(true);
+    await pool.close(cancelOnClose());
   });
 
   it('timed jobs are never chunked: each runs alone', async () => {
@@ -303,7 +305,7 @@ describe('parent side: the pool over a fake transport', () => {
     reply([jobs[0]!.id, 'ok', 1]);
     await flush();
     expect(sent.map((m) => m.calls.length / 4)).toEqual([1, 1]);
-    await pool.close(true);
+    await pool.close(cancelOnClose());
     expect(outcomes.map((o) => o.kind)).toEqual(['ok', 'aborted']);
   });
 });

@@ -7,10 +7,10 @@
  * With `clone`, arguments and results are structured-cloned as a pool would clone them, so that work
  * `auto` samples here crosses exactly as it will on threads.
  */
-import type { Backend, BackendStats } from '../core/backend.ts';
+import type { Backend, BackendStats, Cancel } from '../core/backend.ts';
 import type { Job } from '../core/job.ts';
-import { CLOSED_REASON, type Outcome, uncloneableArguments, uncloneableResult } from '../core/outcome.ts';
-import { AbortError, TaskNotFoundError } from '../errors.ts';
+import { type Outcome, uncloneableArguments, uncloneableResult } from '../core/outcome.ts';
+import { TaskNotFoundError } from '../errors.ts';
 import { resolveTask } from '../internal/resolve-task.ts';
 import type { TaskRef } from '../tasks.ts';
 import { Deque } from '../util/deque.ts';
@@ -63,9 +63,9 @@ export class InlineBackend implements Backend {
     return { running: this.#running.size, queued: this.#queue.length, workers: this.mode === 'sync' ? 1 : 0 };
   }
 
-  async close(cancel: boolean): Promise<void> {
+  async close(cancel?: Cancel): Promise<void> {
     if (cancel) {
-      const reason = new AbortError(CLOSED_REASON);
+      const { reason } = cancel;
       for (const job of this.#queue.drain()) if (!job.settled) job.settle({ kind: 'aborted', reason });
       for (const job of [...this.#running.keys()]) this.cancel(job, reason);
       return;

@@ -2,7 +2,9 @@
  * The seam between the executor contract and the ways of running a task. A backend runs plain jobs
  * and reports one outcome per job; it knows nothing of map, chunking, retries or public errors.
  */
+import { AbortError } from '../errors.ts';
 import type { Job } from './job.ts';
+import { CLOSED_REASON } from './outcome.ts';
 
 export type Mode = 'sync' | 'async' | 'threads' | 'processes' | 'distributed' | 'auto';
 
@@ -25,9 +27,22 @@ export interface Backend {
   start(jobs: readonly Job[]): void;
   /** Stops a job: dropped if queued, stopped if running; settles it as aborted with `reason` if not yet settled. */
   cancel(job: Job, reason: unknown): void;
-  /** Drains (or with cancel: stops) all work, then releases every worker and handle. */
-  close(cancel: boolean): Promise<void>;
+  /**
+   * Drains all work — or, given `cancel`, stops it: what has not finished settles as aborted with
+   * `cancel.reason`. Then releases every worker and handle.
+   */
+  close(cancel?: Cancel): Promise<void>;
   stats(): BackendStats;
   /** Anything backend-specific worth reporting (auto: the mode it chose). */
   info?(): Record<string, unknown>;
+}
+
+/** How a closing backend stops its work: the reason every unfinished job is aborted with. */
+export interface Cancel {
+  reason: unknown;
+}
+
+/** The cancel of `close({ cancel: true })`, made once for every backend. */
+export function cancelOnClose(): Cancel {
+  return { reason: new AbortError(CLOSED_REASON) };
 }

@@ -4,7 +4,7 @@
  * least recently used first, when a new configuration needs room; one whose initializer threw is
  * dropped after a while, so that a fixed module or a passing condition recovers without a restart.
  */
-import type { Backend } from '../core/backend.ts';
+import { type Backend, cancelOnClose } from '../core/backend.ts';
 
 export interface Runner {
   readonly key: string;
@@ -56,7 +56,7 @@ export class Runners {
   async close(force: boolean): Promise<void> {
     const all = [...this.#runners.values()];
     this.#runners.clear();
-    await Promise.all(all.map((runner) => runner.backend.close(force)));
+    await Promise.all(all.map((runner) => runner.backend.close(force ? cancelOnClose() : undefined)));
   }
 
   #evictIdle(): boolean {
@@ -72,6 +72,6 @@ export class Runners {
   #drop(runner: Runner): void {
     if (this.#runners.get(runner.key) !== runner) return;
     this.#runners.delete(runner.key);
-    void runner.backend.close(false); // drains whatever still runs on it
+    void runner.backend.close(); // drains whatever still runs on it
   }
 }

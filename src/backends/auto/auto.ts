@@ -12,10 +12,9 @@
  * whichever phase runs it. Retries and public errors stay with the core.
  */
 import { performance } from 'node:perf_hooks';
-import type { Backend, BackendStats } from '../../core/backend.ts';
+import type { Backend, BackendStats, Cancel } from '../../core/backend.ts';
 import { Job } from '../../core/job.ts';
-import { CLOSED_REASON, type Outcome } from '../../core/outcome.ts';
-import { AbortError } from '../../errors.ts';
+import type { Outcome } from '../../core/outcome.ts';
 import type { ResolvedOptions } from '../../options.ts';
 import { InlineBackend } from '../inline.ts';
 import { Pool } from '../pool/pool.ts';
@@ -112,10 +111,9 @@ export class AutoBackend implements Backend {
     return choiceOf(chosen, this.#sampler.classification, width);
   }
 
-  async close(cancel: boolean): Promise<void> {
+  async close(cancel?: Cancel): Promise<void> {
     if (cancel) {
-      const reason = new AbortError(CLOSED_REASON);
-      for (const job of this.#held.drain()) job.settle({ kind: 'aborted', reason });
+      for (const job of this.#held.drain()) job.settle({ kind: 'aborted', reason: cancel.reason });
       this.#checkIdle(); // a draining close() may be waiting on these
     } else if (this.#held.size > 0 || this.#flights.size > 0) {
       await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));

@@ -12,10 +12,10 @@
  * BullMQ's stalled-job recovery, which is not a retry (the job never finished).
  */
 import { randomBytes } from 'node:crypto';
-import type { Backend, BackendStats } from '../../core/backend.ts';
+import type { Backend, BackendStats, Cancel } from '../../core/backend.ts';
 import type { Job } from '../../core/job.ts';
-import { CLOSED_REASON, type Failure, uncloneableArguments } from '../../core/outcome.ts';
-import { AbortError, InvalidOptionsError, RedisError, TaskNotFoundError } from '../../errors.ts';
+import { type Failure, uncloneableArguments } from '../../core/outcome.ts';
+import { InvalidOptionsError, RedisError, TaskNotFoundError } from '../../errors.ts';
 import type { TaskRef } from '../../tasks.ts';
 import { Adder } from './adder.ts';
 import { Deadlines } from './deadlines.ts';
@@ -102,11 +102,10 @@ export class DistributedBackend implements Backend {
     return { redis: redact(this.#url), queue: this.#queue, readded: this.#adder.readded };
   }
 
-  async close(cancel: boolean): Promise<void> {
+  async close(cancel?: Cancel): Promise<void> {
     if (cancel) {
-      const reason = new AbortError(CLOSED_REASON);
       const entries = this.#entries.all();
-      for (const entry of entries) this.#entries.fail(entry, { kind: 'aborted', reason });
+      for (const entry of entries) this.#entries.fail(entry, { kind: 'aborted', reason: cancel.reason });
       this.#cancelRemote(entries);
     } else {
       await this.#entries.idle();

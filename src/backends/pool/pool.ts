@@ -12,10 +12,9 @@
  * its clock started by the worker's 'started' notice. The pool reports outcomes only: retries and
  * public errors are decided above it (src/core).
  */
-import type { Backend, BackendStats } from '../../core/backend.ts';
+import type { Backend, BackendStats, Cancel } from '../../core/backend.ts';
 import type { Job } from '../../core/job.ts';
-import { CLOSED_REASON, type Outcome } from '../../core/outcome.ts';
-import { AbortError } from '../../errors.ts';
+import type { Outcome } from '../../core/outcome.ts';
 import type { TaskRef } from '../../tasks.ts';
 import { isChunk, JobQueue } from './job-queue.ts';
 import { TaskKeys } from './task-keys.ts';
@@ -97,10 +96,10 @@ export class Pool implements Backend {
     return { running, queued: this.#queue.jobs, workers: this.#slots.size };
   }
 
-  async close(cancel: boolean): Promise<void> {
+  async close(cancel?: Cancel): Promise<void> {
     this.#closing = true;
     if (cancel) {
-      const aborted: Outcome = { kind: 'aborted', reason: new AbortError(CLOSED_REASON) };
+      const aborted: Outcome = { kind: 'aborted', reason: cancel.reason };
       this.#settleQueued(aborted);
       for (const slot of this.#slots) slot.settleAll(aborted);
     } else if (!this.#idle()) {
