@@ -18,8 +18,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pMap from 'p-map';
 import { Agent, Pool, request } from 'undici';
-import { startSites } from '../dist/workloads/sites.js';
 import { runIoJob } from '../dist/workloads/io-job.js';
+import { startSites } from '../dist/workloads/sites.js';
 
 const { values } = parseArgs({
   options: {
