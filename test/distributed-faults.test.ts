@@ -86,12 +86,17 @@ describe.runIf(available)('distributed faults', () => {
   });
 
   it('no worker running → the call waits, and completes when a worker starts', async () => {
-    const { ex, addWorker } = await setup('late', 0);
+    const { ex, queue, addWorker } = await setup('late', 0);
+    const raw = new Queue(queue, { connection: { url: REDIS } });
+    cleanups.push(() => raw.close());
     let settled = false;
     const result = ex.map(basic.square, [1, 2, 3]).finally(() => {
       settled = true;
     });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // synchronise on Redis itself: all three jobs wait there, and nothing answered them
+    for (let i = 0; i < 200 && (await raw.getWaitingCount()) < 3; i++)
+      await new Promise((resolve) => setImmediate(resolve));
+    expect(await raw.getWaitingCount()).toBe(3);
     expect(settled).toBe(false);
     expect(ex.stats()).toMatchObject({ queued: 3, running: 0 });
     await addWorker();
