@@ -123,6 +123,11 @@ export class AbortError extends ConcError {
   }
 }
 
+/** A call that only makes sense inside a running task (`taskSignal()`) was made outside one. */
+export class OutsideTaskError extends ConcError {
+  static override readonly code = 'CONC_ERR_OUTSIDE_TASK';
+}
+
 /** The executor was closed; it takes no new work. */
 export class ExecutorClosedError extends ConcError {
   static override readonly code = 'CONC_ERR_EXECUTOR_CLOSED';

@@ -5,6 +5,7 @@
 import { createBackend } from './backends/registry.ts';
 import { type Backend, cancelOnClose } from './core/backend.ts';
 import { Call } from './core/call.ts';
+import type { OutcomeKind } from './core/outcome.ts';
 import { abortError, publicError } from './core/public-error.ts';
 import { ExecutorClosedError, InvalidOptionsError } from './errors.ts';
 import { MapRun } from './map/map-run.ts';
@@ -26,6 +27,8 @@ export interface ExecutorStats {
   submitted: number;
   completed: number;
   failed: number;
+  /** Calls that ended aborted (their signal, a fail-fast map, close with cancel). submitted = completed + failed + cancelled + running + queued. */
+  cancelled: number;
   running: number;
   queued: number;
   workers: number;
@@ -90,6 +93,7 @@ class ExecutorImpl implements Executor {
   #submitted = 0;
   #completed = 0;
   #failed = 0;
+  #cancelled = 0;
 
   constructor(opts: ResolvedOptions, backend: Backend) {
     this.#opts = opts;
@@ -119,13 +123,9 @@ class ExecutorImpl implements Executor {
         this.#opts.retries,
         (outcome) => {
           signal?.removeEventListener('abort', onAbort);
-          if (outcome.kind === 'ok') {
-            this.#completed++;
-            resolve(outcome.value as R);
-          } else {
-            this.#failed++;
-            reject(publicError(outcome, task.name));
-          }
+          this.#count(outcome.kind);
+          if (outcome.kind === 'ok') resolve(outcome.value as R);
+          else reject(publicError(outcome, task.name));
         },
       );
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -196,9 +196,17 @@ class ExecutorImpl implements Executor {
       submitted: this.#submitted,
       completed: this.#completed,
       failed: this.#failed,
+      cancelled: this.#cancelled,
       ...this.#backend.stats(),
       ...this.#backend.info?.(),
     };
+  }
+
+  /** Every call ends counted once: completed, cancelled (aborted), or failed (any other outcome). */
+  #count(kind: OutcomeKind): void {
+    if (kind === 'ok') this.#completed++;
+    else if (kind === 'aborted') this.#cancelled++;
+    else this.#failed++;
   }
 
   #check(task: unknown, call: string): void {
@@ -218,10 +226,7 @@ class ExecutorImpl implements Executor {
       onStart: (n) => {
         this.#submitted += n;
       },
-      onItem: (ok) => {
-        if (ok) this.#completed++;
-        else this.#failed++;
-      },
+      onItem: (kind) => this.#count(kind),
     });
   }
 }

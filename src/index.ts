@@ -8,6 +8,7 @@ export {
   ExecutorClosedError,
   InitializerError,
   InvalidOptionsError,
+  OutsideTaskError,
   RedisError,
   TaskArgumentError,
   TaskError,
@@ -19,6 +20,7 @@ export type { Executor, ExecutorStats, RunOptions } from './executor.ts';
 export { createExecutor } from './executor.ts';
 export type { ImapOptions, MapOptions } from './map/options.ts';
 export type { ExecutorOptions, Mode } from './options.ts';
+export { taskSignal } from './task-signal.ts';
 export type { AnyTaskRef, TaskArgs, TaskRef, TaskRefs, TaskResult } from './tasks.ts';
 export { defineTasks, isTaskRef, taskRef } from './tasks.ts';
 export type { DistributedWorker, WorkerOptions } from './worker/index.ts';

@@ -25,6 +25,11 @@ export interface ExecutorOptions {
   initArgs?: unknown[] | undefined;
   /** Per-task timeout, counted from when the task starts. */
   taskTimeoutMs?: number | undefined;
+  /**
+   * How long a cancelled or timed-out task may take to stop by itself once its `taskSignal()` aborted,
+   * before its pool worker is terminated (and replaced). Default 1000 ms. The caller's promise settles at once.
+   */
+  cancelGraceMs?: number | undefined;
   /** Re-runs of a task that threw, crashed its worker or timed out. Default 0. */
   retries?: number | undefined;
   /** Replace a pool worker after it ran this many tasks. Default: never. (Pools only; accepted by every mode.) */
@@ -37,6 +42,9 @@ export interface ExecutorOptions {
   queue?: string | undefined;
 }
 
+/** How long a cancelled task may take to stop by itself before its worker is terminated. */
+export const DEFAULT_CANCEL_GRACE_MS = 1000;
+
 /** Every mode, in the order the docs list them. */
 export const MODES: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 'distributed', 'auto'];
 
@@ -46,6 +54,7 @@ const OPTION_KEYS: readonly (keyof ExecutorOptions)[] = [
   'initializer',
   'initArgs',
   'taskTimeoutMs',
+  'cancelGraceMs',
   'retries',
   'maxTasksPerWorker',
   'idleTimeoutMs',
@@ -60,6 +69,7 @@ export interface ResolvedOptions {
   initializer: TaskRef | undefined;
   initArgs: unknown[];
   taskTimeoutMs: number | undefined;
+  cancelGraceMs: number;
   retries: number;
   maxTasksPerWorker: number;
   idleTimeoutMs: number;
@@ -96,6 +106,7 @@ export function resolveOptions(options: ExecutorOptions): ResolvedOptions {
     initializer: options.initializer,
     initArgs: options.initArgs ?? [],
     taskTimeoutMs: options.taskTimeoutMs,
+    cancelGraceMs: options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS,
     retries: options.retries ?? 0,
     maxTasksPerWorker: options.maxTasksPerWorker ?? Number.POSITIVE_INFINITY,
     idleTimeoutMs: options.idleTimeoutMs ?? Number.POSITIVE_INFINITY,
@@ -126,6 +137,15 @@ function checkNumbers(options: ExecutorOptions): void {
   if (!count(maxTasksPerWorker, 1))
     fail(`maxTasksPerWorker must be an integer ≥ 1 or Infinity; got ${show(maxTasksPerWorker)}.`);
   positive('taskTimeoutMs', options.taskTimeoutMs, false);
+  if (
+    options.cancelGraceMs !== undefined &&
+    !(
+      typeof options.cancelGraceMs === 'number' &&
+      options.cancelGraceMs >= 0 &&
+      Number.isFinite(options.cancelGraceMs)
+    )
+  )
+    fail(`cancelGraceMs must be a number of milliseconds ≥ 0; got ${show(options.cancelGraceMs)}.`);
   positive('idleTimeoutMs', options.idleTimeoutMs, true);
 }
 

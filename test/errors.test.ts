@@ -56,6 +56,7 @@ const CASES: { name: Name; code: string; make: (e: Errors) => InstanceType<Error
   { name: 'TaskTimeoutError', code: 'CONC_ERR_TASK_TIMEOUT', make: (e) => new e.TaskTimeoutError('t', 100) },
   { name: 'AbortError', code: 'CONC_ERR_ABORTED', make: (e) => new e.AbortError() },
   { name: 'ExecutorClosedError', code: 'CONC_ERR_EXECUTOR_CLOSED', make: (e) => new e.ExecutorClosedError() },
+  { name: 'OutsideTaskError', code: 'CONC_ERR_OUTSIDE_TASK', make: (e) => new e.OutsideTaskError('outside') },
 ];
 
 const copy: Errors = await import(

@@ -1,8 +1,10 @@
 /**
  * `sync` and `async`: tasks run on this thread's event loop, calling the local function directly.
  * sync runs one task at a time (the article's plain loop); async runs up to `workers` at once
- * (asyncio.gather with a bound). Neither can stop a running function: a timed-out or aborted task is
- * abandoned (its slot freed, its eventual result ignored).
+ * (asyncio.gather with a bound). A timed-out or aborted task settles at once and its `taskSignal()`
+ * aborts; nothing here can stop a function that ignores it, so such a task is abandoned (its slot freed,
+ * whatever it returns later dropped). A task that held the thread past its timeout is a timeout, never
+ * a success.
  *
  * With `clone`, arguments and results are structured-cloned as a pool would clone them, so that work
  * `auto` samples here crosses exactly as it will on threads.
@@ -10,8 +12,10 @@
 import type { Backend, BackendStats, Cancel } from '../core/backend.ts';
 import type { Job } from '../core/job.ts';
 import { type Outcome, uncloneableArguments, uncloneableResult } from '../core/outcome.ts';
+import { publicError } from '../core/public-error.ts';
 import { TaskNotFoundError } from '../errors.ts';
 import { resolveTask } from '../internal/resolve-task.ts';
+import { callInScope, TaskScope } from '../task-signal.ts';
 import type { TaskRef } from '../tasks.ts';
 import { Deque } from '../util/deque.ts';
 
@@ -26,13 +30,20 @@ export interface InlineOptions {
 
 type Fn = (...args: unknown[]) => unknown;
 
+/** A job running here: its cancellation, its timeout's timer, when it started (timed jobs). */
+interface Running {
+  scope: TaskScope;
+  timer: NodeJS.Timeout | undefined;
+  startedAt: number;
+}
+
 export class InlineBackend implements Backend {
   readonly mode: 'sync' | 'async';
   readonly concurrency: number;
   readonly window: number;
   #opts: InlineOptions;
   #queue = new Deque<Job>();
-  #running = new Map<Job, NodeJS.Timeout | undefined>();
+  #running = new Map<Job, Running>();
   #init: Promise<Outcome | undefined> | undefined;
   #broken: Outcome | undefined;
   #idleWaiters: (() => void)[] = [];
@@ -55,8 +66,10 @@ export class InlineBackend implements Backend {
   cancel(job: Job, reason: unknown): void {
     if (job.settled) return;
     job.settle({ kind: 'aborted', reason });
-    if (this.#running.has(job)) this.#release(job);
-    else this.#next(); // drops it from the queue (and a draining close() may now finish)
+    const running = this.#running.get(job);
+    if (!running) return this.#next(); // drops it from the queue (and a draining close() may now finish)
+    running.scope.abort(reason);
+    this.#release(job);
   }
 
   stats(): BackendStats {
@@ -76,23 +89,31 @@ export class InlineBackend implements Backend {
 
   async #run(job: Job): Promise<void> {
     if (!job.markRunning()) return this.#next();
-    let timer: NodeJS.Timeout | undefined;
+    const running: Running = { scope: new TaskScope(), timer: undefined, startedAt: 0 };
     const ms = job.timeoutMs;
     if (ms !== undefined) {
-      timer = setTimeout(() => {
-        if (job.settled) return;
-        this.#release(job);
-        job.settle({ kind: 'timeout', ms });
-      }, ms);
+      running.startedAt = performance.now();
+      running.timer = setTimeout(() => this.#timedOut(job, ms), ms);
     }
-    this.#running.set(job, timer);
-    const outcome = await this.#call(job);
+    this.#running.set(job, running);
+    let outcome = await this.#call(job, running.scope);
     if (job.settled || !this.#running.has(job)) return; // cancelled or timed out meanwhile
+    // a task that held the thread past its timeout returns before the timer could fire: still a timeout
+    if (ms !== undefined && performance.now() - running.startedAt > ms) outcome = { kind: 'timeout', ms };
     this.#release(job);
     job.settle(outcome);
   }
 
-  async #call(job: Job): Promise<Outcome> {
+  #timedOut(job: Job, ms: number): void {
+    const running = this.#running.get(job);
+    if (job.settled || !running) return;
+    const outcome: Outcome = { kind: 'timeout', ms };
+    running.scope.abort(publicError(outcome, job.ref.name));
+    this.#release(job);
+    job.settle(outcome);
+  }
+
+  async #call(job: Job, scope: TaskScope): Promise<Outcome> {
     const broken = await this.#initialize();
     if (broken) return broken;
     let fn: Fn;
@@ -113,7 +134,7 @@ export class InlineBackend implements Backend {
     }
     let value: unknown;
     try {
-      value = await fn(...args);
+      value = await callInScope(scope, fn, args);
     } catch (error) {
       return { kind: 'threw', error };
     }
@@ -126,7 +147,7 @@ export class InlineBackend implements Backend {
   }
 
   #release(job: Job): void {
-    const timer = this.#running.get(job);
+    const timer = this.#running.get(job)?.timer;
     if (timer) clearTimeout(timer);
     this.#running.delete(job);
     this.#next();

@@ -11,7 +11,7 @@
 
 import type { Backend } from '../core/backend.ts';
 import { Call, startTogether } from '../core/call.ts';
-import type { Outcome } from '../core/outcome.ts';
+import type { Outcome, OutcomeKind } from '../core/outcome.ts';
 import { abortError, publicError } from '../core/public-error.ts';
 import { AbortError } from '../errors.ts';
 import type { TaskRef } from '../tasks.ts';
@@ -27,8 +27,8 @@ export interface MapHooks {
   failFast: boolean;
   /** Items started (stats). */
   onStart(items: number): void;
-  /** An item ended (stats). */
-  onItem(ok: boolean): void;
+  /** An item ended (stats) — also after the call ended, so every started item is counted once. */
+  onItem(kind: OutcomeKind): void;
 }
 
 /** One map/imap call in progress. `next()` hands out [index, settled] pairs and undefined at the end. */
@@ -153,9 +153,8 @@ export class MapRun {
   }
 
   #store(index: number, outcome: Outcome): void {
+    this.#hooks.onItem(outcome.kind);
     if (this.#finished) return;
-    const ok = outcome.kind === 'ok';
-    this.#hooks.onItem(ok);
     if (outcome.kind === 'ok') {
       this.#results.put(index, { status: 'fulfilled', value: outcome.value });
       return;
