@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PAGE_BYTES, type Sites, startSites } from '../src/workloads/sites.ts';
 import { conc } from './helpers/cli.ts';
+import { startSilentServer } from './helpers/silent-server.ts';
 
 let dir: string;
 let sites: Sites;
@@ -181,5 +182,26 @@ describe('conc io usage errors (exit 2)', () => {
     const run = await conc('io', sites.pages.dice, '--mode', 'sync', '--workers', '3', '--json');
     expect(run.code).toBe(0);
     expect(JSON.parse(run.out)).toMatchObject({ mode: 'sync', workers: 1, ok: 1 });
+  });
+});
+
+describe('conc io and Ctrl-C', () => {
+  it('stops every download (the server sees its sockets closed) and exits 130', async () => {
+    await using silent = await startSilentServer();
+    const before = new Set(process.listeners('SIGINT'));
+    const added = () => process.listeners('SIGINT').filter((listener) => !before.has(listener));
+    const run = conc('io', silent.url('a'), silent.url('b'), '--retries', '0');
+    await silent.requesting(2); // both downloads wait for an answer that never comes
+    const [ctrlC] = added();
+    ctrlC!('SIGINT'); // what a Ctrl-C calls, without signalling the test runner's own process
+    const { code, out, err } = await run;
+    expect(code).toBe(130);
+    expect(out).toBe('');
+    expect(err).toBe(
+      'conc: stopping the downloads (Ctrl-C again to quit at once)\n' +
+        'conc: interrupted after 0 of 2 downloads; the others were stopped.\n',
+    );
+    await silent.allClosed();
+    expect(added()).toEqual([]); // the handler is gone with the command
   });
 });

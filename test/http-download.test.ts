@@ -2,7 +2,7 @@
  * download() against a server that misbehaves on purpose: every failure is a result (never a throw),
  * nothing hangs, and transient failures are retried.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionsError } from '../src/errors.ts';
@@ -90,6 +90,24 @@ afterAll(async () => {
 });
 
 const fast = { retryBaseMs: 1, timeoutMs: 5_000 };
+
+/** Resolves with the server's end of the connection once a request for `path` arrives. */
+function arrival(path: string): Promise<Socket> {
+  return new Promise((resolve) => {
+    const onRequest = (req: IncomingMessage) => {
+      if (req.url !== path) return;
+      server.off('request', onRequest);
+      resolve(req.socket);
+    };
+    server.on('request', onRequest);
+  });
+}
+
+/** Resolves when the server's end of a connection has closed. */
+function closing(socket: Socket): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => socket.once('close', () => resolve()));
+}
 
 describe('download', () => {
   it('downloads, counts the body and reports one attempt', async () => {
@@ -304,5 +322,64 @@ describe('session', () => {
     const result = await pending;
     expect(result.status).toBe(0);
     expect(result.error).toBeDefined();
+  });
+});
+
+describe('download with a signal', () => {
+  it('stops a request the server never answers and frees its socket, the session still open', async () => {
+    await using session = createSession({ timeoutMs: 30_000, retries: 2 });
+    const controller = new AbortController();
+    const arrived = arrival('/hang/signal');
+    const pending = session.download(`${base}/hang/signal`, controller.signal);
+    const closed = closing(await arrived);
+    controller.abort(new Error('caller gave up'));
+    expect(await pending).toMatchObject({
+      status: 0,
+      bytes: 0,
+      attempts: 1, // an abort is not retried
+      error: 'stopped by its signal (Error: caller gave up) before any response',
+    });
+    await closed; // by the abort itself: the session keeps its other connections
+    expect(await session.download(`${base}/ok`)).toMatchObject({ status: 200, bytes: 5 });
+  });
+
+  it('sends nothing for a signal already aborted', async () => {
+    await using session = createSession();
+    const result = await session.download(`${base}/ok/never`, AbortSignal.abort());
+    expect(result).toMatchObject({ status: 0, bytes: 0, attempts: 0 });
+    expect(result.error).toMatch(/^stopped by its signal \(AbortError: .*\) before any request$/);
+    expect(hits.has('/ok/never')).toBe(false);
+  });
+});
+
+describe('download with a signal, not yet sending', () => {
+  it('ends a wait between retries, and sends no retry', async () => {
+    await using session = createSession({ ...fast, retries: 2 });
+    const controller = new AbortController();
+    const arrived = arrival('/busy-20/signal'); // answers 429, asking for 20 s
+    const pending = session.download(`${base}/busy-20/signal`, controller.signal);
+    await arrived;
+    controller.abort();
+    const result = await pending;
+    expect(result.attempts).toBe(1);
+    expect(result.error).toContain('stopped by its signal (AbortError:');
+    expect(hits.get('/busy-20/signal')).toBe(1);
+  });
+
+  it('stops a download still queued for a connection; it is never sent', async () => {
+    await using session = createSession({ timeoutMs: 30_000, retries: 0, connectionsPerHost: 1 });
+    const first = new AbortController();
+    const second = new AbortController();
+    const arrived = arrival('/hang/holder');
+    const holding = session.download(`${base}/hang/holder`, first.signal);
+    const closed = closing(await arrived);
+    const queued = session.download(`${base}/hang/queued`, second.signal);
+    second.abort();
+    expect((await queued).error).toContain('stopped by its signal'); // while the first holds the connection
+    first.abort();
+    expect((await holding).error).toContain('stopped by its signal');
+    await closed;
+    expect(await session.download(`${base}/ok`)).toMatchObject({ status: 200, bytes: 5 });
+    expect(hits.has('/hang/queued')).toBe(false);
   });
 });

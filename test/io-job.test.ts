@@ -1,10 +1,12 @@
 /** runIoJob: the article's I/O job in every local mode, on the embedded sites or given URLs. */
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { AbortError, InvalidOptionsError } from '../src/errors.ts';
-import { downloadSite, initSession, releaseSession } from '../src/workloads/io.ts';
+import { AbortError, InvalidOptionsError, TaskTimeoutError } from '../src/errors.ts';
+import { createExecutor } from '../src/executor.ts';
+import { downloadSite, initSession, releaseSession, tasks } from '../src/workloads/io.ts';
 import { runIoJob } from '../src/workloads/io-job.ts';
 import { PAGE_BYTES, startSites } from '../src/workloads/sites.ts';
+import { startSilentServer } from './helpers/silent-server.ts';
 
 const PAIR = PAGE_BYTES.jython + PAGE_BYTES.dice;
 
@@ -133,6 +135,66 @@ describe('runIoJob errors', () => {
     await expect(job).rejects.toBeInstanceOf(AbortError);
     const already = AbortSignal.abort();
     await expect(runIoJob({ mode: 'sync', repeat: 1, signal: already })).rejects.toThrow();
+  });
+});
+
+describe('cancellation reaches the downloads of runIoJob', () => {
+  it.each(['async', 'threads'] as const)(
+    '%s: a signal aborted mid-run ends every request (the server sees all sockets closed)',
+    async (mode) => {
+      await using silent = await startSilentServer();
+      const controller = new AbortController();
+      const urls = [1, 2, 3, 4].map((n) => silent.url(`page/${n}`));
+      const job = runIoJob({ mode, workers: 4, urls, retries: 0, signal: controller.signal });
+      await silent.requesting(4); // every download is waiting for an answer
+      controller.abort();
+      await expect(job).rejects.toBeInstanceOf(AbortError);
+      await silent.allClosed();
+      expect(silent.requested).toBe(4); // and nothing was retried
+    },
+  );
+});
+
+describe('cancellation reaches the download task', () => {
+  it("downloadSite passes its task's signal on: an aborted call frees its socket, the session still held", async () => {
+    await using silent = await startSilentServer();
+    const holder = 'signal-test';
+    const ex = createExecutor({
+      mode: 'async',
+      initializer: tasks.initSession,
+      initArgs: [{ timeoutMs: 30_000, retries: 0 }, holder],
+    });
+    try {
+      const controller = new AbortController();
+      const call = ex.run(tasks.downloadSite, [silent.url('abort')], { signal: controller.signal });
+      await silent.accepting(1);
+      controller.abort();
+      await expect(call).rejects.toBeInstanceOf(AbortError);
+      await silent.allClosed(); // nothing closed the session: the download stopped itself
+      expect(ex.stats()).toMatchObject({ cancelled: 1, running: 0 });
+    } finally {
+      await ex.close();
+      await releaseSession(holder);
+    }
+  });
+
+  it('a task timeout stops the download too', async () => {
+    await using silent = await startSilentServer();
+    const holder = 'timeout-test';
+    const ex = createExecutor({
+      mode: 'async',
+      initializer: tasks.initSession,
+      initArgs: [{ timeoutMs: 30_000, retries: 0 }, holder],
+    });
+    try {
+      const call = ex.run(tasks.downloadSite, [silent.url('timeout')], { timeoutMs: 200 });
+      await expect(call).rejects.toBeInstanceOf(TaskTimeoutError);
+      await silent.accepting(1);
+      await silent.allClosed();
+    } finally {
+      await ex.close();
+      await releaseSession(holder);
+    }
   });
 });
 

@@ -153,6 +153,7 @@ describe('pool that cannot spawn a worker', () => {
       initArgs: [],
       maxTasksPerWorker: Number.POSITIVE_INFINITY,
       idleTimeoutMs: Number.POSITIVE_INFINITY,
+      cancelGraceMs: 1000,
       transport: () => {
         throw Object.assign(new Error('spawn EAGAIN'), { code: 'EAGAIN' });
       },

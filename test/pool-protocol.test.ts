@@ -3,11 +3,18 @@
  * worker's side), the pool over a fake transport (the parent's side), and crash blame.
  */
 
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { runningIndex } from '../src/backends/pool/crash-blame.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runningIndex, standingAt } from '../src/backends/pool/crash-blame.ts';
 import { Pool } from '../src/backends/pool/pool.ts';
 import {
   CallFlag,
+  type CancelMessage,
+  COUNTERS,
+  Counter,
+  cancelMessage,
   type DoneMessage,
   type FromWorker,
   type RunMessage,
@@ -19,12 +26,15 @@ import { cancelOnClose } from '../src/core/backend.ts';
 import { Job } from '../src/core/job.ts';
 import type { Outcome } from '../src/core/outcome.ts';
 import { outcomeFromWire } from '../src/core/outcome-wire.ts';
+import { AbortError, TaskTimeoutError } from '../src/index.ts';
 import type { TaskRef } from '../src/tasks.ts';
 import { tasks as basic } from './fixtures/basic.ts';
+import { runCounts } from './fixtures/cancel-pool.ts';
 
 const basicUrl = new URL('./fixtures/basic.ts', import.meta.url).href;
 const faultsUrl = new URL('./fixtures/faults.ts', import.meta.url).href;
 const stateUrl = new URL('./fixtures/state.ts', import.meta.url).href;
+const cancelUrl = new URL('./fixtures/cancel-pool.ts', import.meta.url).href;
 const SQUARE = { key: 1, module: basicUrl, name: 'square' };
 const { inChunk, chunkEnd, notifyStart, oneArg } = CallFlag;
 const square = basic.square as unknown as TaskRef;
@@ -35,7 +45,8 @@ class FakeWorker {
   #listener: ((message: ToWorker) => void) | undefined;
   #waiters: (() => void)[] = [];
 
-  constructor(counters?: Int32Array) {
+  /** `take`: a thread's synchronous read of a message waiting in its port. */
+  constructor(counters?: Int32Array, take?: () => ToWorker | undefined) {
     runWorker({
       post: (message) => {
         this.posted.push(structuredClone(message));
@@ -44,6 +55,7 @@ class FakeWorker {
       onMessage: (listener) => {
         this.#listener = listener;
       },
+      take,
     });
     this.send({ t: 'init', initArgs: [], counters });
   }
@@ -72,6 +84,17 @@ class FakeWorker {
   /** Resolves once `n` results in all came back (a message, not a sleep). */
   async until(n: number): Promise<void> {
     while (this.results.length < n) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Resolves once a message of type `t` was posted. */
+  async untilPosted(t: FromWorker['t']): Promise<void> {
+    while (!this.posted.some((m) => m.t === t))
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** The 'cancelled' notices posted so far. */
+  get acks(): FromWorker[] {
+    return this.posted.filter((m) => m.t === 'cancelled');
   }
 }
 
@@ -204,7 +227,9 @@ describe('worker side: runWorker over an in-memory channel', () => {
     await processLike.until(3);
     expect(processLike.done.map((m) => m.results.length / 3)).toEqual([1, 1, 1]);
 
-    const threadLike = new FakeWorker(new Int32Array(new SharedArrayBuffer(8)));
+    const threadLike = new FakeWorker(
+      new Int32Array(new SharedArrayBuffer(COUNTERS * Int32Array.BYTES_PER_ELEMENT)),
+    );
     threadLike.run([1, 1, [1], 0]);
     await threadLike.until(1);
     threadLike.run([2, 1, [2], 0, 3, 1, [3], 0, 4, 1, [4], 0]);
@@ -232,34 +257,142 @@ describe('worker side: runWorker over an in-memory channel', () => {
   });
 });
 
+describe('worker side: cancel', () => {
+  const COUNT = { key: 2, module: cancelUrl, name: 'countRun' };
+  const REASON = { key: 3, module: cancelUrl, name: 'reasonOnAbort' };
+  let dir = '';
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'conc-protocol-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a cancel for a queued call: it never runs, is answered aborted with the reason, and 'cancelled' says it was not running", async () => {
+    const worker = new FakeWorker();
+    worker.run([1, 2, [dir, 1], 0, 2, 2, [dir, 2], 0, 3, 2, [dir, 3], 0], [COUNT]); // waits for its module
+    worker.send(cancelMessage(2, new AbortError('stop it')));
+    await worker.until(3);
+    expect(worker.acks).toEqual([{ t: 'cancelled', id: 2, running: false }]);
+    expect(worker.results.map(([id, kind]) => [id, kind])).toEqual([
+      [1, 'ok'],
+      [2, 'aborted'],
+      [3, 'ok'],
+    ]);
+    expect((outcomeOf(worker, 2) as { reason: Error }).reason.message).toBe('stop it');
+    expect(runCounts(dir)).toEqual([
+      [1, 1],
+      [3, 1],
+    ]);
+  });
+
+  it.each([
+    [
+      'AbortError',
+      new AbortError('The operation was aborted: user gave up.', { cause: new Error('user gave up') }),
+    ],
+    ['TaskTimeoutError', new TaskTimeoutError('reasonOnAbort', 250)],
+  ])(
+    "a cancel for the running call aborts its taskSignal() with a real %s; 'cancelled' says it was running",
+    async (name, reason) => {
+      const worker = new FakeWorker();
+      worker.run([5, 3, [], notifyStart], [REASON]);
+      await worker.untilPosted('started');
+      worker.send(cancelMessage(5, reason));
+      await worker.until(1);
+      expect(worker.acks).toEqual([{ t: 'cancelled', id: 5, running: true }]);
+      expect(outcomeOf(worker, 5)).toEqual({
+        kind: 'ok',
+        value: {
+          name,
+          message: reason.message,
+          isAbortError: name === 'AbortError',
+          isTimeoutError: name === 'TaskTimeoutError',
+          timeoutMs: name === 'TaskTimeoutError' ? 250 : undefined,
+        },
+      });
+    },
+  );
+
+  it('a cancel for a call that has ended is only acknowledged', async () => {
+    const worker = new FakeWorker();
+    worker.run([1, 1, [2], 0]);
+    await worker.until(1);
+    worker.send(cancelMessage(1, new AbortError()));
+    expect(worker.acks).toEqual([{ t: 'cancelled', id: 1, running: false }]);
+    expect(worker.results).toHaveLength(1);
+  });
+
+  it('a thread reads a cancel waiting in its port before its next call, without a turn of the event loop', async () => {
+    const counters = new Int32Array(new SharedArrayBuffer(COUNTERS * Int32Array.BYTES_PER_ELEMENT));
+    const port: ToWorker[] = []; // messages posted to the thread and not yet delivered
+    const worker = new FakeWorker(counters, () => port.shift());
+    worker.run([1, 1, [1], 0]); // loaded
+    await worker.until(1);
+    port.push(cancelMessage(3, new AbortError('not this one')));
+    Atomics.add(counters, Counter.cancels, 1); // the parent counts the cancel after posting it
+    worker.run([2, 1, [2], 0, 3, 1, [3], 0, 4, 1, [4], 0]);
+    await worker.until(4);
+    expect(port).toEqual([]);
+    expect(worker.results.map(([id, kind]) => [id, kind])).toEqual([
+      [1, 'ok'],
+      [2, 'ok'],
+      [3, 'aborted'],
+      [4, 'ok'],
+    ]);
+    expect([Atomics.load(counters, Counter.started), Atomics.load(counters, Counter.completed)]).toEqual([
+      4, 4,
+    ]);
+  });
+});
+
+/**
+ * A pool of one worker over a fake transport: what it sends is recorded, its answers are given by the
+ * test. `counters`: a thread's shared counters (else the worker is process-like).
+ */
+const makeParentPool = (options: { cancelGraceMs?: number; counters?: Int32Array } = {}) => {
+  const sent: RunMessage[] = [];
+  const cancels: CancelMessage[] = [];
+  const life = { spawned: 0, terminated: 0 };
+  let events: TransportEvents | undefined;
+  const pool = new Pool({
+    mode: 'threads',
+    workers: 1,
+    initArgs: [],
+    maxTasksPerWorker: Number.POSITIVE_INFINITY,
+    idleTimeoutMs: Number.POSITIVE_INFINITY,
+    cancelGraceMs: options.cancelGraceMs ?? 1000,
+    transport: (e) => {
+      events = e;
+      life.spawned++;
+      let alive = true;
+      queueMicrotask(() => e.message({ t: 'ready' }));
+      return {
+        counters: options.counters,
+        get alive() {
+          return alive;
+        },
+        send: (message) => {
+          if (message.t === 'run') sent.push(message);
+          if (message.t === 'cancel') cancels.push(message);
+        },
+        ref: () => {},
+        unref: () => {},
+        terminate: async () => {
+          life.terminated++;
+          alive = false;
+          e.exit('terminated');
+        },
+      };
+    },
+  });
+  const reply = (results: unknown[], busyMs = 1) => events?.message({ t: 'done', results, busyMs });
+  const notice = (message: FromWorker) => events?.message(message);
+  return { pool, sent, cancels, life, reply, notice };
+};
+
 describe('parent side: the pool over a fake transport', () => {
-  const makePool = () => {
-    const sent: RunMessage[] = [];
-    let events: TransportEvents | undefined;
-    const pool = new Pool({
-      mode: 'threads',
-      workers: 1,
-      initArgs: [],
-      maxTasksPerWorker: Number.POSITIVE_INFINITY,
-      idleTimeoutMs: Number.POSITIVE_INFINITY,
-      transport: (e) => {
-        events = e;
-        queueMicrotask(() => e.message({ t: 'ready' }));
-        return {
-          counters: undefined,
-          alive: true,
-          send: (message) => {
-            if (message.t === 'run') sent.push(message);
-          },
-          ref: () => {},
-          unref: () => {},
-          terminate: async () => e.exit('terminated'),
-        };
-      },
-    });
-    const reply = (results: unknown[]) => events?.message({ t: 'done', results, busyMs: 1 });
-    return { pool, sent, reply };
-  };
+  const makePool = makeParentPool;
   const job = (n: number, outcomes: Outcome[], timeoutMs?: number) =>
     new Job(square, [n], timeoutMs, (o) => outcomes.push(o));
   const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -295,7 +428,7 @@ describe('parent side: the pool over a fake transport', () => {
   });
 
   it('timed jobs are never chunked: each runs alone', async () => {
-    const { pool, sent, reply } = makePool();
+    const { pool, sent, reply } = makePool({ cancelGraceMs: 0 });
     const outcomes: Outcome[] = [];
     const jobs = [1, 2].map((n) => job(n, outcomes, 5_000));
     pool.start(jobs);
@@ -307,6 +440,175 @@ describe('parent side: the pool over a fake transport', () => {
     expect(sent.map((m) => m.calls.length / 4)).toEqual([1, 1]);
     await pool.close(cancelOnClose());
     expect(outcomes.map((o) => o.kind)).toEqual(['ok', 'aborted']);
+  });
+});
+
+describe('parent side: cancel — cooperative first, forceful second', () => {
+  const GRACE = 1000;
+  type Fake = ReturnType<typeof makeFake>;
+  const makeFake = (options: { cancelGraceMs?: number; counters?: Int32Array } = {}) => {
+    const fake = makeParentPool(options);
+    const outcomes = new Map<Job, Outcome>();
+    const job = (n: number, timeoutMs?: number): Job => {
+      const j: Job = new Job(square, [n], timeoutMs, (o) => outcomes.set(j, o));
+      return j;
+    };
+    return { ...fake, outcomes, job };
+  };
+  const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+  /** One tiny call measured: the worker may hold many calls now (prefetch). */
+  const warm = async (f: Fake) => {
+    const j = f.job(0);
+    f.pool.start([j]);
+    await flush();
+    f.reply([j.id, 'ok', 0], 0.001);
+  };
+  /** Jobs started one by one in one tick: prefetched to the one worker in one message. */
+  const startAll = async (f: Fake, jobs: Job[]) => {
+    for (const j of jobs) f.pool.start([j]);
+    await flush();
+  };
+  const abort = (message: string) => new AbortError(message);
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a prefetched job that has not started costs nothing: one cancel sent, no termination, results line up', async () => {
+    const f = makeFake();
+    await warm(f);
+    const [a, b, c] = [1, 2, 3].map((n) => f.job(n)) as [Job, Job, Job];
+    await startAll(f, [a, b, c]);
+    expect(f.sent.at(-1)!.calls.length / 4).toBe(3);
+    f.pool.cancel(b, abort('b'));
+    expect(f.outcomes.get(b)).toEqual({ kind: 'aborted', reason: abort('b') });
+    expect(f.cancels).toEqual([
+      { t: 'cancel', id: b.id, reason: expect.objectContaining({ name: 'AbortError', message: 'b' }) },
+    ]);
+    vi.advanceTimersByTime(10 * GRACE); // a is running long and b's cancel is not heard yet: nobody is killed
+    f.notice({ t: 'cancelled', id: b.id, running: false });
+    f.reply([a.id, 'ok', 1, b.id, 'aborted', { e: { name: 'AbortError', message: 'b' } }, c.id, 'ok', 9]);
+    expect([a, b, c].map((j) => f.outcomes.get(j)?.kind)).toEqual(['ok', 'aborted', 'ok']);
+    expect(f.outcomes.get(c)).toEqual({ kind: 'ok', value: 9 });
+    expect(f.life).toEqual({ spawned: 1, terminated: 0 });
+  });
+
+  it('a running job that answers within its grace keeps its worker: the next job goes to the same one', async () => {
+    const f = makeFake();
+    const a = f.job(1);
+    await startAll(f, [a]);
+    f.pool.cancel(a, abort('a'));
+    f.notice({ t: 'cancelled', id: a.id, running: true });
+    vi.advanceTimersByTime(GRACE - 1);
+    f.reply([a.id, 'threw', { e: { name: 'AbortError', message: 'a' } }]); // the task stopped itself
+    vi.advanceTimersByTime(3 * GRACE);
+    const d = f.job(4);
+    await startAll(f, [d]);
+    expect(f.sent.at(-1)!.calls[0]).toBe(d.id);
+    expect(f.outcomes.get(a)?.kind).toBe('aborted'); // its own answer is dropped: it was settled at once
+    expect(f.life).toEqual({ spawned: 1, terminated: 0 });
+  });
+
+  it('a running job that does not answer within its grace: its worker is terminated and replaced; the job behind it runs again', async () => {
+    const f = makeFake();
+    await warm(f);
+    const [a, b] = [1, 2].map((n) => f.job(n)) as [Job, Job];
+    await startAll(f, [a, b]);
+    f.pool.cancel(a, abort('a'));
+    f.notice({ t: 'cancelled', id: a.id, running: true });
+    vi.advanceTimersByTime(GRACE - 1);
+    expect(f.life.terminated).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(f.life.terminated).toBe(1);
+    await flush();
+    expect(f.life.spawned).toBe(2);
+    expect(f.sent.at(-1)!.calls[0]).toBe(b.id); // b never started: it runs on the new worker
+    expect(f.outcomes.get(a)?.kind).toBe('aborted');
+    expect(f.outcomes.has(b)).toBe(false);
+  });
+
+  it('a running job that never hears its cancel (a loop that never yields) is terminated after the grace', async () => {
+    const f = makeFake();
+    const a = f.job(1);
+    await startAll(f, [a]);
+    f.pool.cancel(a, abort('a'));
+    vi.advanceTimersByTime(GRACE);
+    expect(f.life.terminated).toBe(1);
+  });
+
+  it.each([
+    ['process-like (its first unanswered job runs)', undefined],
+    ['thread-like (shared counters: 1 started)', new Int32Array([1, 0, 0])],
+  ])('%s: a job waiting behind a busy neighbour is never a reason to terminate', async (_, counters) => {
+    const f = makeFake({ counters });
+    await warm(f);
+    if (counters) counters[0] = 2; // the warm-up call and a: started
+    if (counters) counters[1] = 1;
+    const [a, b] = [1, 2].map((n) => f.job(n)) as [Job, Job];
+    await startAll(f, [a, b]);
+    f.pool.cancel(b, abort('b'));
+    vi.advanceTimersByTime(20 * GRACE);
+    expect(f.life.terminated).toBe(0);
+    f.reply([a.id, 'ok', 1, b.id, 'aborted', { e: { name: 'AbortError', message: 'b' } }]);
+    vi.advanceTimersByTime(20 * GRACE);
+    expect(f.life.terminated).toBe(0);
+    expect(f.outcomes.get(a)).toEqual({ kind: 'ok', value: 1 });
+  });
+
+  it('cancelGraceMs: 0 — a running job’s worker is terminated at once; a prefetched one is only skipped', async () => {
+    const f = makeFake({ cancelGraceMs: 0 });
+    await warm(f);
+    const [a, b] = [1, 2].map((n) => f.job(n)) as [Job, Job];
+    await startAll(f, [a, b]);
+    f.pool.cancel(b, abort('b'));
+    expect(f.cancels.map((m) => m.id)).toEqual([b.id]);
+    expect(f.life.terminated).toBe(0);
+    f.pool.cancel(a, abort('a'));
+    expect(f.life.terminated).toBe(1);
+    expect(f.cancels.map((m) => m.id)).toEqual([b.id]); // no cancel for a: no grace to give it
+  });
+
+  it('a timeout settles the job at once; the worker gets a cancel with a TaskTimeoutError; terminated only after the grace', async () => {
+    const f = makeFake();
+    const a = f.job(1, 500);
+    await startAll(f, [a]);
+    f.notice({ t: 'started', id: a.id });
+    vi.advanceTimersByTime(500);
+    expect(f.outcomes.get(a)).toEqual({ kind: 'timeout', ms: 500 });
+    expect(f.cancels).toEqual([
+      {
+        t: 'cancel',
+        id: a.id,
+        reason: expect.objectContaining({
+          name: 'TaskTimeoutError',
+          props: expect.objectContaining({ code: 'CONC_ERR_TASK_TIMEOUT', timeoutMs: 500 }),
+        }),
+      },
+    ]);
+    expect(f.life.terminated).toBe(0);
+    vi.advanceTimersByTime(GRACE);
+    expect(f.life.terminated).toBe(1);
+  });
+
+  it('close({ cancel: true }) cancels cooperatively: it waits for the answers, then closes the worker', async () => {
+    const f = makeFake();
+    await warm(f);
+    const [a, b] = [1, 2].map((n) => f.job(n)) as [Job, Job];
+    await startAll(f, [a, b]);
+    let closed = false;
+    const closing = f.pool.close(cancelOnClose()).then(() => {
+      closed = true;
+    });
+    expect([a, b].map((j) => f.outcomes.get(j)?.kind)).toEqual(['aborted', 'aborted']);
+    expect(f.cancels.map((m) => m.id)).toEqual([a.id, b.id]);
+    await flush();
+    expect(closed).toBe(false);
+    f.reply([a.id, 'threw', { e: { name: 'AbortError', message: 'x' } }, b.id, 'aborted', {}]);
+    await closing;
+    expect(f.life).toEqual({ spawned: 1, terminated: 1 }); // closed, never for a cancel
   });
 });
 
@@ -324,5 +626,17 @@ describe('crash blame: which job a dead worker was running', () => {
     expect(runningIndex(3, 10, undefined, [8, 11])).toBe(0); // one job of the chunk left: that one
     expect(runningIndex(3, 10, undefined, [8, 13])).toBe(-1); // somewhere in three: blame nobody
     expect(runningIndex(0, 10, undefined, undefined)).toBe(-1);
+  });
+
+  it('a live worker: where a cancelled job stands (threads exactly; processes by what was answered)', () => {
+    // threads: 3 answered, 5 started, 4 completed → ordinal 4 runs, 3 is done, 5 not started (it will be skipped)
+    expect(standingAt(1, 3, counters(5, 4), undefined)).toBe('running');
+    expect(standingAt(0, 3, counters(5, 4), undefined)).toBe('done');
+    expect(standingAt(2, 3, counters(5, 4), undefined)).toBe('done');
+    // processes: the first unanswered job runs; one behind it waits — unless both are in an unanswered chunk
+    expect(standingAt(0, 10, undefined, undefined)).toBe('running');
+    expect(standingAt(1, 10, undefined, undefined)).toBe('waiting');
+    expect(standingAt(2, 10, undefined, [8, 13])).toBe('running');
+    expect(standingAt(3, 10, undefined, [8, 13])).toBe('waiting');
   });
 });

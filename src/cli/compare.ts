@@ -9,24 +9,24 @@ import type { Command } from 'commander';
 import type { Mode } from '../executor.ts';
 import { MODES } from '../executor.ts';
 import {
+  ARTICLE_CPU_START,
   type Comparison,
   type ComparisonOptions,
-  comparisonDocument,
   DEFAULT_CPU_COUNT,
   DEFAULT_CPU_START,
   DEFAULT_LATENCY_MS,
   runComparison,
-  writeReports,
 } from '../lab/compare.ts';
 import type { JobName } from '../lab/experiment.ts';
 import { loadTarget, ProfileInputError, parseArgLists } from '../lab/profile.ts';
 import { createProgress, type Progress } from '../lab/progress.ts';
-import { stringifyDocument } from '../lab/report/json.ts';
-import { renderTable } from '../lab/report/table.ts';
+import { output } from './compare-output.ts';
 import { choiceOption, Exit, intOption, UsageError } from './shared.ts';
 import { gatherUrls } from './urls.ts';
 
 const LOCAL_MODES: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 'auto'];
+const PYTHON_HELP =
+  "also run the article's seven Python programs beside their modes (the I/O ones need requests and aiohttp; default: the first python3 that has them)";
 /** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
 const INTERRUPTED = 130;
 
@@ -45,6 +45,7 @@ interface CompareFlags {
   json?: boolean;
   redis?: string;
   queue?: string;
+  python?: string | true;
 }
 
 export function registerCompare(program: Command): void {
@@ -80,7 +81,7 @@ export function registerCompare(program: Command): void {
     )
     .option(
       '--start <n>',
-      `CPU job: the first number (default ${DEFAULT_CPU_START.toLocaleString('en-US')}: 20× the article's, which JavaScript sums too fast for workers to pay off)`,
+      `CPU job: the first number (default ${DEFAULT_CPU_START.toLocaleString('en-US')}: 20× the article's, which JavaScript sums too fast for workers to pay off; with --python the article's ${ARTICLE_CPU_START.toLocaleString('en-US')})`,
       intOption('--start', 0, 2 ** 32),
     )
     .option(
@@ -95,6 +96,7 @@ export function registerCompare(program: Command): void {
       '--queue <name>',
       'mode distributed: the queue your `conc worker`s serve (default: a worker of its own on a private queue)',
     )
+    .option('--python [interpreter]', PYTHON_HELP)
     .action(async (urls: string[], flags: CompareFlags) => {
       process.exitCode = await compare(urls, flags);
     });
@@ -128,6 +130,10 @@ async function compare(args: string[], flags: CompareFlags): Promise<number> {
     redis: flags.redis,
     queue: flags.queue,
     task,
+    python:
+      flags.python === undefined
+        ? undefined
+        : { interpreter: flags.python === true ? undefined : flags.python },
     signal: controller.signal,
     progress,
   };
@@ -141,7 +147,9 @@ async function compare(args: string[], flags: CompareFlags): Promise<number> {
   const wrote = await output(comparison, options, flags);
   if (comparison.interrupted) return INTERRUPTED;
   const rows = [comparison.io, comparison.cpu, comparison.task].flatMap((report) => report?.rows ?? []);
-  return rows.some((r) => r.error !== undefined || r.failed > 0) || !wrote ? Exit.someFailed : Exit.ok;
+  // an article program that could not run (no python3, a module missing) or failed its check counts too
+  const failed = rows.some((r) => r.error !== undefined || r.failed > 0 || r.python?.error !== undefined);
+  return failed || !wrote ? Exit.someFailed : Exit.ok;
 }
 
 /** What to run, from the arguments and flags; any contradiction or bad input is a usage error. */
@@ -170,6 +178,11 @@ async function plan(
     ...(flags.job === 'io' || flags.job === 'cpu' ? [flags.job] : []),
     ...(task ? (['task'] as const) : []),
   ];
+  if (flags.python !== undefined && !jobs.includes('io') && !jobs.includes('cpu')) {
+    throw new UsageError(
+      "--python runs the article's programs, which do its I/O and CPU jobs: add --job io, cpu or both.",
+    );
+  }
   return { urls, modes, task, jobs };
 }
 
@@ -184,50 +197,6 @@ function stopOnCtrlC(controller: AbortController, progress: Progress): () => voi
   };
   process.on('SIGINT', onSigint);
   return () => process.off('SIGINT', onSigint);
-}
-
-/**
- * Writes the reports, then prints the JSON document or the tables. A report that cannot be written
- * is said on stderr, after what is printed; returns whether the reports were written.
- */
-async function output(
-  comparison: Comparison,
-  options: ComparisonOptions,
-  flags: CompareFlags,
-): Promise<boolean> {
-  let htmlPath: string | undefined;
-  let writeError: unknown;
-  let text: string;
-  try {
-    const written = await writeReports(comparison, options, flags.out);
-    htmlPath = written.html;
-    text = stringifyDocument(written.document);
-  } catch (error) {
-    writeError = error;
-    text = stringifyDocument(comparisonDocument(comparison, options, undefined));
-  }
-  if (flags.json) process.stdout.write(text);
-  else printHuman(comparison, htmlPath);
-  if (writeError)
-    process.stderr.write(
-      `conc: could not write the report to ${flags.out}: ${(writeError as Error).message}\n`,
-    );
-  return !writeError;
-}
-
-function printHuman(c: Comparison, htmlPath: string | undefined): void {
-  const color = process.stdout.isTTY === true;
-  const out: string[] = [];
-  const m = c.machine;
-  out.push(`Machine: ${m.cores} cores (${m.cpuModel}), Node ${m.node}, load ${m.load}`);
-  for (const report of [c.io, c.cpu, c.task]) if (report) out.push('', renderTable(report, { color }));
-  if (c.interrupted) out.push('', 'Interrupted: the figures above are what was measured before Ctrl-C.');
-  const r = c.recommendation;
-  out.push('', `Recommendation: ${r.summary}`);
-  for (const a of [r.io, r.cpu, r.task]) if (a) out.push(`  ${a.text}`);
-  for (const note of r.notes) out.push(`  Note: ${note}`);
-  if (htmlPath) out.push('', `Report: ${htmlPath}`);
-  process.stdout.write(`${out.join('\n')}\n`);
 }
 
 /** Your task for job 'task': loaded as `conc profile` loads it; the --args list repeated. */

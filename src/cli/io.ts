@@ -4,6 +4,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { AbortError } from '../errors.ts';
 import type { Mode } from '../executor.ts';
 import { MODES } from '../executor.ts';
 import type { DownloadResult } from '../http/download.ts';
@@ -13,6 +14,8 @@ import { gatherUrls } from './urls.ts';
 
 /** Failures listed on stderr without --verbose; the rest are counted. */
 const SHOWN_FAILURES = 10;
+/** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
+const INTERRUPTED = 130;
 
 interface IoFlags {
   urlsFile?: string;
@@ -87,7 +90,46 @@ async function runIo(args: string[], flags: IoFlags): Promise<number> {
     );
   }
   const bar = process.stderr.isTTY && !flags.json && !flags.verbose ? progressBar() : undefined;
-  const options: IoJobOptions = {
+  const total = (urls ?? ['jython', 'dice']).length * (flags.repeat ?? (urls ? 1 : 80));
+  let done = 0;
+  const controller = new AbortController();
+  const options = jobOptions(flags, urls, controller.signal, (result) => {
+    done++;
+    if (flags.verbose) report(result);
+    bar?.update(done);
+  });
+  bar?.start(total, 0);
+  const undoCtrlC = stopOnCtrlC(controller, () => bar?.stop());
+  let outcome: IoReport;
+  let auto: { line: string; json: Record<string, unknown> } | undefined;
+  try {
+    ({ result: outcome, auto } = await watchingAuto(flags.mode, () => runIoJob(options)));
+  } catch (error) {
+    if (!(controller.signal.aborted && error instanceof AbortError)) throw error;
+    process.stderr.write(`conc: interrupted after ${done} of ${total} downloads; the others were stopped.\n`);
+    return INTERRUPTED;
+  } finally {
+    bar?.stop();
+    undoCtrlC();
+  }
+  if (flags.json) {
+    printJson(auto ? { ...outcome, auto: auto.json } : outcome);
+  } else {
+    if (!flags.verbose) listFailures(outcome.results.filter((r) => !reported.has(r.url)));
+    if (auto) process.stdout.write(`${auto.line}\n`);
+    process.stdout.write(`${closingLine(outcome)}\n`);
+  }
+  return outcome.failed > 0 ? Exit.someFailed : Exit.ok;
+}
+
+/** runIoJob's options from the flags; `signal` is Ctrl-C's, `onResult` sees each URL in list order. */
+function jobOptions(
+  flags: IoFlags,
+  urls: string[] | undefined,
+  signal: AbortSignal,
+  onResult: (result: DownloadResult) => void,
+): IoJobOptions {
+  return {
     mode: flags.mode,
     workers: flags.workers,
     urls,
@@ -98,27 +140,26 @@ async function runIo(args: string[], flags: IoFlags): Promise<number> {
     maxBytes: flags.maxBytes,
     redis: flags.redis,
     queue: flags.queue,
-    onProgress: (done, _total, result) => {
-      if (flags.verbose) report(result);
-      bar?.update(done);
-    },
+    signal,
+    onProgress: (_done, _total, result) => onResult(result),
   };
-  bar?.start((urls ?? ['jython', 'dice']).length * (flags.repeat ?? (urls ? 1 : 80)), 0);
-  let outcome: IoReport;
-  let auto: { line: string; json: Record<string, unknown> } | undefined;
-  try {
-    ({ result: outcome, auto } = await watchingAuto(flags.mode, () => runIoJob(options)));
-  } finally {
-    bar?.stop();
-  }
-  if (flags.json) {
-    printJson(auto ? { ...outcome, auto: auto.json } : outcome);
-  } else {
-    if (!flags.verbose) listFailures(outcome.results.filter((r) => !reported.has(r.url)));
-    if (auto) process.stdout.write(`${auto.line}\n`);
-    process.stdout.write(`${closingLine(outcome)}\n`);
-  }
-  return outcome.failed > 0 ? Exit.someFailed : Exit.ok;
+}
+
+/**
+ * Ctrl-C once aborts the job: each download in flight is cancelled (its task's signal aborts its
+ * request) and the workers close; the bar is stopped first. Twice quits at once. Returns the undo.
+ */
+function stopOnCtrlC(controller: AbortController, beforeSaying: () => void): () => void {
+  let presses = 0;
+  const onSigint = () => {
+    presses++;
+    if (presses > 1) process.exit(INTERRUPTED);
+    beforeSaying();
+    process.stderr.write('conc: stopping the downloads (Ctrl-C again to quit at once)\n');
+    controller.abort(new Error('interrupted by Ctrl-C'));
+  };
+  process.on('SIGINT', onSigint);
+  return () => process.off('SIGINT', onSigint);
 }
 
 /**

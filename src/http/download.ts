@@ -4,6 +4,9 @@
  *   checkUrl ─▶ attempt ─▶ exchange ─▶ 3xx? follow (≤ maxRedirects) ─▶ 429/5xx or socket error? ─▶ wait, retry
  *                 │                                                   (Retry-After, or backoff + jitter)
  *                 └─ one timer per attempt: connect, headers, redirects and body all count against timeoutMs
+ *
+ * A caller's `signal` stops it on the timer's path (the attempt's Stopper): the request in flight is
+ * aborted and its socket closed, a wait between retries ends, nothing more is sent.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
@@ -33,11 +36,22 @@ interface Attempt {
   retry?: { afterMs: number | undefined } | undefined;
 }
 
+/** What may end a download early. */
+export interface DownloadStops {
+  /** The session closed: a wait between retries ends (a request in flight finishes). */
+  closed?: AbortSignal | undefined;
+  /** The caller gave up: the request in flight is aborted (its socket closed), a wait ends, nothing more is sent. */
+  signal?: AbortSignal | undefined;
+}
+
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** The "exchange" of a hop never sent (stopped before its first request). */
+const NOT_SENT: Exchange = { status: 0, headers: {}, bytes: 0, tooLarge: false, error: undefined };
 
 /**
  * Downloads `url` with `dispatcher` (an undici Agent), following redirects and retrying transient
- * failures. Resolves to a result whatever happens to the URL. `closed` ends a wait between retries.
+ * failures. Resolves to a result whatever happens to the URL, promptly once `stops.signal` aborts.
  *
  * @example
  * const result = await download(new Agent(), 'http://127.0.0.1:8080/dice', resolveSessionOptions());
@@ -47,31 +61,24 @@ export async function download(
   dispatcher: Dispatcher,
   url: string,
   options: ResolvedDownloadOptions,
-  closed?: AbortSignal,
+  stops: DownloadStops = {},
 ): Promise<DownloadResult> {
   const started = performance.now();
   const checked = checkUrl(url);
   if (!checked.ok) return { url, status: 0, bytes: 0, ms: 0, attempts: 0, error: checked.error };
+  const { signal } = stops;
+  if (signal?.aborted) {
+    return { url, status: 0, bytes: 0, ms: 0, attempts: 0, error: `${stoppedBy(signal)} before any request` };
+  }
   let attempts = 0;
   for (;;) {
     attempts++;
-    const outcome = await attempt(dispatcher, checked.url, options);
+    const outcome = await attempt(dispatcher, checked.url, options, signal);
     let error = outcome.error;
     if (outcome.retry) {
-      const waitMs =
-        outcome.retry.afterMs ?? backoffMs(attempts, options.retryBaseMs, options.maxRetryDelayMs);
-      if (attempts <= options.retries && waitMs <= options.maxRetryDelayMs && !closed?.aborted) {
-        // a closed session ends the wait at once: nothing is left to retry with
-        const waited = await sleep(waitMs, true, { signal: closed }).catch(() => false);
-        if (waited) continue;
-        error += '; the session was closed before the retry';
-      } else if (closed?.aborted) {
-        error += '; the session was closed before the retry';
-      } else if (attempts <= options.retries) {
-        error += `; the server asked to retry after ${Math.ceil(waitMs / 1000)} s, longer than the ${options.maxRetryDelayMs} ms limit (maxRetryDelayMs)`;
-      } else if (attempts > 1) {
-        error += ` (after ${attempts} attempts)`;
-      }
+      const refusal = await waitToRetry(outcome.retry.afterMs, attempts, options, stops);
+      if (refusal === undefined) continue;
+      error += refusal;
     }
     const result: DownloadResult = {
       url,
@@ -85,31 +92,67 @@ export async function download(
   }
 }
 
-/** One attempt: the request and its redirects, bounded by one timer. */
+/**
+ * Waits before attempt `attempts + 1` and resolves to undefined, or to why there is none (appended to
+ * the last attempt's error): no retries left, a wait longer than allowed, the session closed, the signal.
+ */
+async function waitToRetry(
+  afterMs: number | undefined,
+  attempts: number,
+  options: ResolvedDownloadOptions,
+  { closed, signal }: DownloadStops,
+): Promise<string | undefined> {
+  const waitMs = afterMs ?? backoffMs(attempts, options.retryBaseMs, options.maxRetryDelayMs);
+  const allowed = attempts <= options.retries && waitMs <= options.maxRetryDelayMs;
+  if (allowed && !closed?.aborted && !signal?.aborted) {
+    // a closed session or an aborted signal ends the wait at once: nothing is left to retry for
+    const ends = closed && signal ? AbortSignal.any([closed, signal]) : (closed ?? signal);
+    const waited = await sleep(waitMs, true, { signal: ends }).catch(() => false);
+    if (waited) return undefined;
+  }
+  if (signal?.aborted) return `; ${stoppedBy(signal)} before the retry`;
+  if (closed?.aborted) return '; the session was closed before the retry';
+  if (attempts <= options.retries) {
+    return `; the server asked to retry after ${Math.ceil(waitMs / 1000)} s, longer than the ${options.maxRetryDelayMs} ms limit (maxRetryDelayMs)`;
+  }
+  return attempts > 1 ? ` (after ${attempts} attempts)` : '';
+}
+
+/**
+ * One attempt: the request and its redirects, bounded by one timer and by `signal`. Both stop it the
+ * same way (the Stopper); the first to fire is the one reported.
+ */
 async function attempt(
   dispatcher: Dispatcher,
   first: URL,
   options: ResolvedDownloadOptions,
+  signal: AbortSignal | undefined,
 ): Promise<Attempt> {
   const stopper: Stopper = { stop: undefined };
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stopper.stop?.(new Error(`timed out after ${options.timeoutMs} ms`));
-  }, options.timeoutMs);
+  let stopped: 'timeout' | 'signal' | undefined;
+  const stop = (why: 'timeout' | 'signal', reason: Error): void => {
+    if (stopped) return;
+    stopped = why;
+    stopper.stop?.(reason);
+  };
+  const timer = setTimeout(
+    () => stop('timeout', new Error(`timed out after ${options.timeoutMs} ms`)),
+    options.timeoutMs,
+  );
+  const onAbort = (): void => stop('signal', reasonError(signal!.reason));
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   try {
     let url = first;
+    let hop = NOT_SENT;
     for (let redirects = 0; ; redirects++) {
-      const hop = await exchange(
-        dispatcher,
-        url,
-        options.headers,
-        options.timeoutMs,
-        options.maxBytes,
-        stopper,
-      );
-      // the timer wins over whatever the stopped exchange reports: its error is the abort itself
-      if (timedOut) return timedOutAttempt(hop, options);
+      // stopped between two hops (the signal may abort in a microtask): send nothing more
+      if (!stopped) {
+        hop = await exchange(dispatcher, url, options.headers, options.timeoutMs, options.maxBytes, stopper);
+      }
+      // a stop wins over whatever the stopped exchange reports: its error is the abort itself
+      if (stopped === 'timeout') return timedOutAttempt(hop, options);
+      if (stopped === 'signal') return signalledAttempt(hop, signal!);
       const failed = failedHop(hop, url, options);
       if (failed) return failed;
       const next = redirectTarget(hop, url, redirects, options);
@@ -118,7 +161,26 @@ async function attempt(
     }
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** The caller's signal aborted: say how far the response got, and why it was stopped. */
+function signalledAttempt({ status, bytes }: Exchange, signal: AbortSignal): Attempt {
+  const phase = status === 0 ? 'before any response' : `after ${bytes} bytes of the response`;
+  return { status, bytes, error: `${stoppedBy(signal)} ${phase}` };
+}
+
+/** "stopped by its signal (<the reason>)": the words every signalled result's error starts with. */
+function stoppedBy(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  const text = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+  return `stopped by its signal (${text})`;
+}
+
+/** undici aborts with an Error; a signal's reason may be anything. */
+function reasonError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(`aborted: ${String(reason)}`);
 }
 
 /** The attempt's timer fired: say how far the response got. */

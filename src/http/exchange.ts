@@ -18,7 +18,10 @@ export interface Exchange {
   error: unknown;
 }
 
-/** Lets the caller stop the exchange in flight (its attempt timed out). */
+/**
+ * Lets the caller stop the exchange in flight (its attempt timed out, or the download's signal
+ * aborted): one path for both, and no AbortSignal per request.
+ */
 export interface Stopper {
   stop: ((reason: Error) => void) | undefined;
 }

@@ -45,9 +45,13 @@ export class Session implements AsyncDisposable {
     });
   }
 
-  /** Downloads one URL (see {@link download}); never rejects for a per-URL failure. */
-  download(url: string): Promise<DownloadResult> {
-    return download(this.#agent, url, this.options, this.#closed.signal);
+  /**
+   * Downloads one URL (see {@link download}); never rejects for a per-URL failure. When `signal`
+   * aborts, the download stops at once (its request aborted, its socket closed) and resolves to a
+   * result whose error says so.
+   */
+  download(url: string, signal?: AbortSignal): Promise<DownloadResult> {
+    return download(this.#agent, url, this.options, { closed: this.#closed.signal, signal });
   }
 
   /** Waits for requests in flight (a download waiting to retry ends now), then closes every connection. */

@@ -28,6 +28,8 @@ export interface Recommendation {
   task?: JobAdvice | undefined;
   /** Caveats about the measurement (busy machine, one core…). */
   notes: string[];
+  /** With `--python`: what the article's programs showed beside conc, in a few sentences. */
+  python?: string | undefined;
 }
 
 /**
@@ -72,7 +74,43 @@ export function advise(
               `${a.job === 'task' ? 'Your task' : `The ${a.job === 'io' ? 'I/O' : 'CPU'} job`} is ${a.verdict === 'io-bound' ? 'I/O' : 'CPU'}-bound: use ${a.use}.`,
           )
           .join(' ');
-  return { summary, io, cpu, task, notes };
+  const python = pythonLesson(reports.io, reports.cpu);
+  return { summary, io, cpu, task, notes, ...(python && { python }) };
+}
+
+/**
+ * The article's lesson, measured: Python's threads against its loop on the CPU job (the GIL), its
+ * Pool, asyncio against its loop on the I/O job — each beside conc's figure for the same mode.
+ */
+export function pythonLesson(io: JobReport | undefined, cpu: JobReport | undefined): string | undefined {
+  const ran = (report: JobReport | undefined, mode: Mode) => {
+    const row = report?.rows.find((r) => r.mode === mode);
+    const twin = row?.python;
+    return row && twin && twin.error === undefined && Number.isFinite(twin.seconds)
+      ? { row, twin }
+      : undefined;
+  };
+  const parts: string[] = [];
+  const threads = ran(cpu, 'threads');
+  const pool = ran(cpu, 'processes');
+  if (threads?.twin.speedup != null) {
+    parts.push(
+      `On the CPU job Python's ${threads.twin.workers} threads were ${x(threads.twin.speedup)} its loop — the GIL lets one thread run Python code at a time —${threads.row.speedup === null ? '' : ` where conc's threads were ${x(threads.row.speedup)} sync`}${pool?.twin.speedup != null ? `; its Pool of processes ${x(pool.twin.speedup)}` : ''}.`,
+    );
+  }
+  const loop = ran(cpu, 'sync');
+  if (loop?.twin.ratio != null && loop.twin.ratio > 1) {
+    parts.push(
+      `Python's loop took ${x(loop.twin.ratio)} the time of conc's sync: V8 compiles the arithmetic to machine code, CPython interprets it step by step.`,
+    );
+  }
+  const asyncio = ran(io, 'async');
+  if (asyncio?.twin.speedup != null && asyncio.row.speedup !== null) {
+    parts.push(
+      `On the I/O job asyncio was ${x(asyncio.twin.speedup)} Python's loop and conc's async ${x(asyncio.row.speedup)} sync: both overlap the waits on one thread.`,
+    );
+  }
+  return parts.length > 0 ? `The article's Python programs, run here: ${parts.join(' ')}` : undefined;
 }
 
 function adviseJob(machine: Machine, report: JobReport): JobAdvice | undefined {

@@ -11,6 +11,9 @@ import { type JobName, type JobReport, type JobRunner, runExperiment } from './e
 import { cpuRunner, ioRunner, taskRunner, warmUp } from './jobs.ts';
 import { describeMachine, type Machine } from './machine.ts';
 import type { Progress } from './progress.ts';
+import { findPython, modulesNeeded, type PythonInfo, setupNotes } from './python/interpreter.ts';
+import { twinsFor } from './python/programs.ts';
+import { twinsOf } from './python/twins.ts';
 import { renderHtml } from './report/html.ts';
 import { type CompareDocument, stringifyDocument, toDocument } from './report/json.ts';
 
@@ -24,6 +27,11 @@ export const DEFAULT_REPEAT = 80;
  */
 export const DEFAULT_CPU_START = 100_000_000;
 export const DEFAULT_CPU_COUNT = 20;
+/**
+ * The CPU job's first number with `--python`: the article's own 5 000 000 — Python takes seconds for
+ * it (about a minute for the lab's usual 100 000 000, per program).
+ */
+export const ARTICLE_CPU_START = 5_000_000;
 
 export interface ComparisonOptions {
   jobs: readonly JobName[];
@@ -40,6 +48,11 @@ export interface ComparisonOptions {
   task?: { spec: string; module: string; name: string; calls: unknown[][] } | undefined;
   signal?: AbortSignal | undefined;
   progress?: Progress | undefined;
+  /**
+   * Also run the article's Python programs beside their modes: on `interpreter`, or the first python3
+   * found with the modules they need.
+   */
+  python?: { interpreter?: string | undefined } | undefined;
   /** Replace the real jobs (tests). */
   runners?: Partial<Record<JobName, JobRunner>> | undefined;
 }
@@ -51,6 +64,8 @@ export interface Comparison {
   task?: JobReport | undefined;
   recommendation: Recommendation;
   interrupted: boolean;
+  /** With `python`: the interpreter found (or why none), and the notes about it. */
+  python?: PythonInfo | undefined;
 }
 
 /** Runs every job in every mode; stops early (keeping what was measured) when `signal` aborts. */
@@ -58,6 +73,7 @@ export async function runComparison(o: ComparisonOptions): Promise<Comparison> {
   const machine = describeMachine();
   const reports: Partial<Record<JobName, JobReport>> = {};
   const latencyMs = o.urls ? undefined : (o.latencyMs ?? DEFAULT_LATENCY_MS);
+  const python = o.python && (await preparePython(o));
   for (const job of o.jobs) {
     if (o.signal?.aborted) break;
     const runner = o.runners?.[job] ?? realRunner(job, o, latencyMs);
@@ -73,12 +89,49 @@ export async function runComparison(o: ComparisonOptions): Promise<Comparison> {
       onRunStart: progress && ((...a) => progress.runStart(...a)),
       onProgress: progress && ((...a) => progress.item(...a)),
       onRunEnd: progress && ((...a) => progress.runEnd(...a)),
+      twin: python && job !== 'task' ? twinsOf(python.setup, job, twinSettings(o, latencyMs)) : undefined,
+      onTwinEnd:
+        progress &&
+        ((job, mode, program, measure, error) =>
+          progress.say(
+            `${job} · ${mode} · ${program}: ${measure ? `${measure.seconds.toFixed(2)} s (${measure.check})` : `failed: ${error instanceof Error ? error.message : String(error)}`}`,
+          )),
     });
   }
   const interrupted = Boolean(
     o.signal?.aborted || reports.io?.interrupted || reports.cpu?.interrupted || reports.task?.interrupted,
   );
-  return { machine, ...reports, recommendation: advise(machine, reports), interrupted };
+  return {
+    machine,
+    ...reports,
+    recommendation: advise(machine, reports),
+    interrupted,
+    ...(python && { python }),
+  };
+}
+
+/** Finds the interpreter for the programs these jobs and modes run, and says so (or what is missing). */
+async function preparePython(o: ComparisonOptions): Promise<PythonInfo> {
+  const programs = twinsFor(o.jobs, o.modes);
+  const setup = await findPython(modulesNeeded(programs), o.python?.interpreter);
+  const notes = setupNotes(setup, programs);
+  for (const note of notes) o.progress?.say(note);
+  return { setup, notes };
+}
+
+/** The CPU job's first number: as given, or the lab's default (the article's with `python`). */
+export function cpuStartOf(o: Pick<ComparisonOptions, 'start' | 'python'>): number {
+  return o.start ?? (o.python ? ARTICLE_CPU_START : DEFAULT_CPU_START);
+}
+
+function twinSettings(o: ComparisonOptions, latencyMs: number | undefined) {
+  return {
+    latencyMs,
+    urls: o.urls,
+    repeat: o.repeat ?? (o.urls ? 1 : DEFAULT_REPEAT),
+    start: cpuStartOf(o),
+    count: o.count ?? DEFAULT_CPU_COUNT,
+  };
 }
 
 function realRunner(job: JobName, o: ComparisonOptions, latencyMs: number | undefined): JobRunner {
@@ -93,7 +146,7 @@ function realRunner(job: JobName, o: ComparisonOptions, latencyMs: number | unde
       });
     case 'cpu':
       return cpuRunner({
-        start: o.start ?? DEFAULT_CPU_START,
+        start: cpuStartOf(o),
         count: o.count ?? DEFAULT_CPU_COUNT,
         ...distributed,
       });
@@ -116,7 +169,7 @@ export function comparisonDocument(
       modes: [...o.modes],
       latencyMs: o.urls ? undefined : (o.latencyMs ?? DEFAULT_LATENCY_MS),
       repeat: o.urls ? (o.repeat ?? 1) : (o.repeat ?? DEFAULT_REPEAT),
-      cpuStart: o.start ?? DEFAULT_CPU_START,
+      cpuStart: cpuStartOf(o),
       cpuCount: o.count ?? DEFAULT_CPU_COUNT,
       ...(o.task && { task: { target: o.task.spec, calls: o.task.calls.length } }),
     },
@@ -125,6 +178,7 @@ export function comparisonDocument(
     task: c.task,
     recommendation: c.recommendation,
     report: htmlPath,
+    python: c.python,
   });
 }
 

@@ -4,10 +4,23 @@
  * benchmarks; the jobs themselves are plugged in (`JobRunner`), so tests can run it on fakes.
  *
  *   for mode in modes: for run in 1..N: snapshot CPU ─▶ runner(mode) ─▶ CPU spent, seconds ─▶ row
- *   rows ─▶ median per mode ─▶ speedup over sync, floor, CPU use
+ *                                        └─▶ its twin, if any (the article's program), alternating
+ *   rows ─▶ median per mode ─▶ speedup over sync, floor, CPU use; the twin's time over the mode's
  */
 import type { Mode } from '../executor.ts';
 import { type CpuSpent, cpuSince, cpuSnapshot } from './cpu-time.ts';
+import { median } from './median.ts';
+import {
+  measureTwin,
+  type Twin,
+  type TwinMeasure,
+  type TwinRow,
+  type TwinRunner,
+  twinRow,
+  withTwinFigures,
+} from './twin.ts';
+
+export { median } from './median.ts';
 
 /** The article's two jobs, and the user's own task (`conc compare --task`). */
 export type JobName = 'io' | 'cpu' | 'task';
@@ -60,6 +73,8 @@ export interface ModeRow {
   auto?: JobOutcome['auto'];
   /** Set when every run of this mode failed to run at all (e.g. Redis unreachable). */
   error?: string;
+  /** The article's Python program for this mode (`conc compare --python`), run alternately with it. */
+  python?: TwinRow | undefined;
 }
 
 export interface JobReport {
@@ -83,61 +98,122 @@ export interface ExperimentOptions {
   onRunEnd?:
     | ((job: JobName, mode: Mode, measure: RunMeasure | undefined, error?: unknown) => void)
     | undefined;
+  /** The program to run beside a mode, after each of its runs (the article's Python programs). */
+  twin?: ((mode: Mode) => Twin | undefined) | undefined;
+  /** Told when a twin run ends. */
+  onTwinEnd?:
+    | ((job: JobName, mode: Mode, program: string, measure: TwinMeasure | undefined, error?: unknown) => void)
+    | undefined;
 }
 
 /** Runs the experiment; on abort, resolves with the rows measured so far (`interrupted: true`). */
 export async function runExperiment(options: ExperimentOptions): Promise<JobReport> {
-  const { job, modes, runs, runner, signal } = options;
+  const { signal } = options;
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   const rows: ModeRow[] = [];
   let interrupted = false;
   try {
-    outer: for (const mode of modes) {
-      const measures: RunMeasure[] = [];
-      let error: unknown;
-      for (let run = 1; run <= runs; run++) {
-        if (controller.signal.aborted) {
-          interrupted = true;
-          break outer;
-        }
-        options.onRunStart?.(job, mode, run, runs);
-        const start = cpuSnapshot();
-        try {
-          const outcome = await runner(mode, {
-            signal: controller.signal,
-            onProgress: (done, total) => options.onProgress?.(job, mode, done, total),
-          });
-          const measure = { ...outcome, cpu: cpuSince(start) };
-          measures.push(measure);
-          options.onRunEnd?.(job, mode, measure);
-        } catch (thrown) {
-          options.onRunEnd?.(job, mode, undefined, thrown);
-          if (controller.signal.aborted) {
-            interrupted = true;
-            if (measures.length > 0) rows.push(toRow(mode, measures, options.latencyMs));
-            break outer;
-          }
-          error = thrown;
-          break; // a mode that cannot run (bad Redis URL…) will not run better the second time
-        }
+    for (const mode of options.modes) {
+      if (controller.signal.aborted) {
+        interrupted = true;
+        break;
       }
-      if (measures.length > 0) rows.push(toRow(mode, measures, options.latencyMs));
-      else if (error !== undefined) rows.push(failedRow(mode, error));
+      const result = await runMode(mode, options, controller.signal);
+      if (result.row) rows.push(result.row);
+      if (result.interrupted) {
+        interrupted = true;
+        break;
+      }
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
-  return { job, rows: withSpeedups(rows), interrupted };
+  return { job: options.job, rows: withTwinFigures(withSpeedups(rows)), interrupted };
 }
 
-/** The median of a list of numbers (the lower middle for an even count is not used: the mean of both). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+/**
+ * One mode's runs, each followed by one of its twin's (so both see the machine in the same state);
+ * a mode that cannot run stops after its first attempt, as does a twin that failed.
+ */
+async function runMode(
+  mode: Mode,
+  options: ExperimentOptions,
+  signal: AbortSignal,
+): Promise<{ row: ModeRow | undefined; interrupted: boolean }> {
+  const measures: RunMeasure[] = [];
+  const twin = options.twin?.(mode);
+  const twinRuns: TwinMeasure[] = [];
+  let twinError = twin && 'skipped' in twin ? twin.skipped : undefined;
+  let error: unknown;
+  let interrupted = false;
+  for (let run = 1; run <= options.runs && !interrupted; run++) {
+    if (signal.aborted) break;
+    const attempt = await runOnce(mode, run, options, signal);
+    if (attempt.measure) measures.push(attempt.measure);
+    else if (signal.aborted) interrupted = true;
+    else error = attempt.error;
+    if (!interrupted && twin && 'run' in twin && twinError === undefined) {
+      const done = await runTwinOnce(twin, mode, options, signal);
+      if (done.measure) twinRuns.push(done.measure);
+      else if (signal.aborted) interrupted = true;
+      else twinError = done.error;
+    }
+    if (error !== undefined) break; // a mode that cannot run (bad Redis URL…) will not run better the second time
+  }
+  interrupted ||= signal.aborted;
+  let row =
+    measures.length > 0
+      ? toRow(mode, measures, options.latencyMs)
+      : error !== undefined
+        ? failedRow(mode, error)
+        : undefined;
+  if (row && twin && (twinRuns.length > 0 || twinError !== undefined)) {
+    row = { ...row, python: twinRow(twin.program, twinRuns, twinError) };
+  }
+  return { row, interrupted };
+}
+
+/** One run of a mode's twin, measured; why it failed instead. */
+async function runTwinOnce(
+  twin: { program: string; run: TwinRunner },
+  mode: Mode,
+  options: ExperimentOptions,
+  signal: AbortSignal,
+): Promise<{ measure?: TwinMeasure; error?: string }> {
+  try {
+    const measure = await measureTwin(twin.run, signal);
+    options.onTwinEnd?.(options.job, mode, twin.program, measure);
+    return { measure };
+  } catch (thrown) {
+    options.onTwinEnd?.(options.job, mode, twin.program, undefined, thrown);
+    return { error: thrown instanceof Error ? thrown.message : String(thrown) };
+  }
+}
+
+/** One run of the mode, measured; what it threw instead, if it failed. */
+async function runOnce(
+  mode: Mode,
+  run: number,
+  options: ExperimentOptions,
+  signal: AbortSignal,
+): Promise<{ measure?: RunMeasure; error?: unknown }> {
+  const { job } = options;
+  options.onRunStart?.(job, mode, run, options.runs);
+  const start = cpuSnapshot();
+  try {
+    const outcome = await options.runner(mode, {
+      signal,
+      onProgress: (done, total) => options.onProgress?.(job, mode, done, total),
+    });
+    const measure = { ...outcome, cpu: cpuSince(start) };
+    options.onRunEnd?.(job, mode, measure);
+    return { measure };
+  } catch (thrown) {
+    options.onRunEnd?.(job, mode, undefined, thrown);
+    return { error: thrown };
+  }
 }
 
 /**

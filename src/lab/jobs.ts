@@ -171,7 +171,12 @@ async function distributedQueue(
     ...(job === 'io' ? { mode: 'async', concurrency: 64 } : { mode: 'threads' }),
     ...(typeof job === 'object' && { tasks: [fileURLToPath(job.module)] }),
   });
-  return { name, release: () => worker.close({ force: true }) };
+  return {
+    name,
+    release: async () => {
+      await worker.close({ force: true });
+    },
+  };
 }
 
 /** Runs `fn`, noting what an auto executor inside it chose (its last announcement). */

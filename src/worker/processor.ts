@@ -43,6 +43,8 @@ export interface Processed {
   ok: boolean;
   /** The encoded outcomes (the job's return value), or its failedReason. */
   text: string;
+  /** True when the job itself was refused (unknown task, unreadable data): none of its calls ran. */
+  refused?: boolean;
 }
 
 /** Local backends (initializer configurations) a worker keeps at most. */
@@ -67,7 +69,7 @@ export class JobProcessor {
       runner = this.#runner(request);
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
-      return finish([outcomeToWire(error.outcome)], name);
+      return { ...finish([outcomeToWire(error.outcome)], name), refused: true };
     }
     try {
       const outcomes = await runCalls(runner.backend, request, signal);

@@ -10,9 +10,11 @@
 import { hostname } from 'node:os';
 import type { Job as BullJob, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { bullConnection, openRedis, probeRedis, redact, scrub } from '../backends/distributed/redis.ts';
-import { cancelChannel, readableFailure } from '../backends/distributed/wire.ts';
+import { bullConnection, openRedis, probeRedis, redact } from '../backends/distributed/redis.ts';
+import { cancelChannel } from '../backends/distributed/wire.ts';
 import { buildAllowList } from './allow-list.ts';
+import { type HealthServer, serveHealth } from './health.ts';
+import { jobHandler } from './job-handler.ts';
 import {
   type DistributedWorker,
   type ResolvedWorkerOptions,
@@ -20,38 +22,34 @@ import {
   type WorkerOptions,
 } from './options.ts';
 import { JobProcessor } from './processor.ts';
+import { RunningWorker } from './running.ts';
+import { ActiveJobs, Shutdown } from './shutdown.ts';
 
 /**
  * Starts a worker on `queue` at `redis`. Resolves once it listens; rejects with a clear error when
- * Redis is unreachable or a task module cannot be loaded.
+ * Redis is unreachable, a task module cannot be loaded or the health port cannot be used.
  *
  * @example
- * const worker = await startWorker({ redis: 'redis://127.0.0.1:6379', tasks: ['./tasks.ts'] });
- * // … later
- * await worker.close();
+ * const worker = await startWorker({ redis: 'redis://127.0.0.1:6379', tasks: ['./tasks.ts'], healthPort: 9464 });
+ * // … later: take no more jobs, let running ones finish within the grace
+ * const { how } = await worker.stop(); // 'drained', or 'forced' when the grace ran out
  */
 export async function startWorker(options: WorkerOptions): Promise<DistributedWorker> {
   const o = resolveWorkerOptions(options);
   const modules = await buildAllowList(options);
   await probeRedis(o.url);
-  const bull = await import('bullmq');
+  const [bull, { WorkerMetrics }] = await Promise.all([import('bullmq'), import('./metrics.ts')]);
   const host = `${hostname()}:${process.pid}`;
   const processor = new JobProcessor({ modules, mode: o.mode, workers: o.localWorkers, host });
-
-  const run = async (job: BullJob, signal: AbortSignal | undefined): Promise<string> => {
-    const done = await processor.process(job.name, job.data, signal);
-    if (done.ok) return done.text;
-    if (done.outcomes[0]?.[0] === 'not-found') {
-      o.log(`conc worker: refused job ${job.id} "${job.name}": ${readableFailure(done.text)}`);
-    }
-    throw new bull.UnrecoverableError(done.text);
-  };
+  // Jobs arrive only after run() (autorun: false), by when `handle` is set.
+  let handle: ReturnType<typeof jobHandler>;
   // A cancel can stop a task only on a thread or process of its own. In mode async it could only be
-  // abandoned, so no AbortSignal is made per job: it costs more than a tiny task (~25 µs in Node 20).
+  // abandoned, so no AbortSignal is made per job (BullMQ makes one for a processor that takes three
+  // arguments): it costs more than a tiny task (~25 µs in Node 20).
   const processJob =
     o.mode === 'async'
-      ? (job: BullJob) => run(job, undefined)
-      : (job: BullJob, _token?: string, signal?: AbortSignal) => run(job, signal);
+      ? (job: BullJob, token?: string) => handle(job, token)
+      : (job: BullJob, token?: string, signal?: AbortSignal) => handle(job, token, signal);
   const worker: Worker = new bull.Worker(o.queue, processJob, {
     connection: bullConnection(o.url),
     concurrency: o.concurrency,
@@ -59,25 +57,80 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     lockDuration: o.stallMs,
     stalledInterval: Math.max(500, Math.floor(o.stallMs / 2)),
     maxStalledCount: 2,
+    autorun: false,
   });
-  worker.on('error', (error) => o.log(`conc worker: ${scrub(error.message, o.url)}`));
+  const active = new ActiveJobs();
+  // The gauges and the stop read the running worker, made below.
+  let running!: RunningWorker;
+  const shutdown = new Shutdown({
+    worker,
+    active,
+    graceMs: o.graceMs,
+    stopTasks: (force) => processor.close(force),
+    redisUp: () => running.redisUp,
+    onForce: (reason, jobs) => o.log.warn('worker.forced', forcedLine(reason, jobs, o.graceMs), { jobs }),
+  });
+  const metrics = new WorkerMetrics(o.queue, o.concurrency, {
+    running: () => active.size,
+    ready: () => running.readiness().ready,
+    redisUp: () => running.redisUp,
+  });
+  running = new RunningWorker({ worker, active, shutdown, metrics, modules, options: o });
+  const redisUp = () => running.redisUp;
+  handle = jobHandler({ processor, metrics, log: o.log, active, shutdown, redisUp, errors: bull });
+  await listen(running, worker, processor, o);
+  return running;
+}
+
+/** Connects, subscribes to cancels, opens the health server, then starts taking jobs. */
+async function listen(
+  running: RunningWorker,
+  worker: Worker,
+  processor: JobProcessor,
+  o: ResolvedWorkerOptions,
+): Promise<void> {
   let subscriber: Redis | undefined;
+  let health: HealthServer | undefined;
   try {
     await worker.waitUntilReady();
     subscriber = await listenForCancels(worker, o);
+    running.attach(subscriber);
+    if (o.health) {
+      health = await serveHealth({
+        ...o.health,
+        ready: () => running.readiness(),
+        metrics: () => running.exposition(),
+      });
+      running.serve(health);
+    }
   } catch (error) {
     await worker.close(true).catch(() => {});
     subscriber?.disconnect();
+    await health?.close();
     await processor.close(true);
     throw error;
   }
-  return handle(worker, processor, subscriber, o, modules);
+  // run() resolves when the worker closes; what goes wrong on the way arrives as 'error' events.
+  worker.run().catch((error: Error) => worker.emit('error', error));
+}
+
+function forcedLine(reason: 'grace' | 'asked', jobs: number, graceMs: number): string {
+  const why = reason === 'grace' ? `the grace of ${graceMs} ms ran out` : 'stopping now';
+  const what =
+    jobs === 0
+      ? 'no job is running'
+      : jobs === 1
+        ? '1 running job goes back to the queue'
+        : `${jobs} running jobs go back to the queue`;
+  return jobs === 0
+    ? `${why}: ${what}`
+    : `${why}: ${what} (or, if Redis is unreachable, to stalled-job recovery)`;
 }
 
 /** Subscribes to the queue's cancel channel: each message names jobs to stop. */
 async function listenForCancels(worker: Worker, o: ResolvedWorkerOptions): Promise<Redis> {
   const subscriber = await openRedis(o.url);
-  subscriber.on('error', () => {});
+  subscriber.on('error', () => {}); // its outages are reported by the Redis watch (redis-watch.ts)
   subscriber.on('message', (_channel: string, text: string) => {
     for (const id of text.split(' ')) worker.cancelJob(id, 'cancelled by the caller');
   });
@@ -85,53 +138,8 @@ async function listenForCancels(worker: Worker, o: ResolvedWorkerOptions): Promi
   return subscriber;
 }
 
-function handle(
-  worker: Worker,
-  processor: JobProcessor,
-  subscriber: Redis,
-  o: ResolvedWorkerOptions,
-  modules: ReadonlyMap<string, string>,
-): DistributedWorker {
-  let closing: Promise<void> | undefined;
-  return {
-    queue: o.queue,
-    concurrency: o.concurrency,
-    mode: o.mode,
-    modules,
-    close({ force = false } = {}) {
-      if (closing && !force) return closing;
-      closing = (async () => {
-        const stopped = force ? processor.close(true) : undefined;
-        // A forced close does not wait for Redis either: if it is gone, drop the connections.
-        if (!force) await worker.close();
-        else if (!(await settlesWithin(worker.close(true), 5_000)))
-          await settlesWithin(worker.disconnect(), 1_000);
-        await (stopped ?? processor.close(false));
-        subscriber.disconnect();
-      })();
-      return closing;
-    },
-  };
-}
-
-/** Waits for `promise` at most `ms`; true when it settled in time. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const done = await Promise.race([
-    promise.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    }),
-  ]);
-  clearTimeout(timer);
-  return done;
-}
-
 /** The worker's banner: where it listens (password masked), how, and which task modules it runs. */
 export function describeWorker(worker: DistributedWorker, url: string): string {
   const tasks = [...worker.modules.keys()].join(', ') || 'none';
-  return `conc worker: queue "${worker.queue}" at ${redact(url)}, ${worker.concurrency} jobs at once (${worker.mode}), tasks: ${tasks}`;
+  return `queue "${worker.queue}" at ${redact(url)}, ${worker.concurrency} jobs at once (${worker.mode}), tasks: ${tasks}`;
 }

@@ -5,11 +5,16 @@
  *
  * In one thread, jobs that run at the same time share the session (as the article's global one); the
  * last `initSession` decides its options. `releaseSession(holder)` closes it once every holder let go.
+ *
+ * `downloadSite` passes its `taskSignal()` on: a cancelled or timed-out download stops (its request
+ * aborted, its socket freed) instead of running on after the caller gave up.
  */
 
+import { OutsideTaskError } from '../errors.ts';
 import type { DownloadResult } from '../http/download.ts';
 import type { SessionOptions } from '../http/options.ts';
 import { Session } from '../http/session.ts';
+import { taskSignal } from '../task-signal.ts';
 import { defineTasks } from '../tasks.ts';
 
 let session: Session | undefined;
@@ -27,10 +32,24 @@ export function initSession(options: SessionOptions = {}, holder = 'default'): v
   session = next;
 }
 
-/** Downloads one site with this worker's session; never throws for a per-URL failure. */
+/**
+ * Downloads one site with this worker's session; never throws for a per-URL failure. Run as a task, it
+ * stops when its task's signal aborts; called directly (outside a task), it runs to the end.
+ */
 export function downloadSite(url: string): Promise<DownloadResult> {
+  const signal = ownSignal(); // first: a task's signal is found only in its synchronous part
   session ??= new Session();
-  return session.download(url);
+  return session.download(url, signal);
+}
+
+/** The running task's signal, or none when `downloadSite` is called as a plain function. */
+function ownSignal(): AbortSignal | undefined {
+  try {
+    return taskSignal();
+  } catch (error) {
+    if (error instanceof OutsideTaskError) return undefined;
+    throw error;
+  }
 }
 
 /**

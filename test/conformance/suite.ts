@@ -23,6 +23,7 @@ import { tasks as basic } from '../fixtures/basic.ts';
 import { tasks as faults, probes } from '../fixtures/faults.ts';
 import { overlap, tasks as state } from '../fixtures/state.ts';
 import { listenForStarts, type StartListener } from '../helpers/started.ts';
+import { type CooperativeCaps, cooperativeCases } from './cooperative-cases.ts';
 
 export interface Capabilities {
   /** Arguments and results are cloned across a boundary (pools, distributed). */
@@ -33,7 +34,27 @@ export interface Capabilities {
   perWorkerInit: boolean;
   /** Default width when `workers` is not given. */
   parallel: boolean;
+  /** Cooperative cancellation (issue 10); each defaults by mode (see COOPERATIVE). */
+  keepsWorkerOnCancel?: boolean;
+  seesSpinningCancel?: boolean;
+  queuesBehindOne?: boolean;
 }
+
+/**
+ * What each backend does with cooperative cancellation, unless its file says otherwise. Inline modes
+ * have no workers to lose (the "worker" is this thread); a CPU loop there would block the test itself,
+ * and a child process only hears its signal when its loop yields. auto samples on an unbounded event
+ * loop before it picks, and distributed spreads calls over several remote workers: neither has one
+ * worker to come back to, nor a queue behind a single running call.
+ */
+const COOPERATIVE: Record<ExecutorOptions['mode'], Omit<CooperativeCaps, 'stopsRunning'>> = {
+  sync: { keepsWorkerOnCancel: true, seesSpinningCancel: false, queuesBehindOne: true },
+  async: { keepsWorkerOnCancel: true, seesSpinningCancel: false, queuesBehindOne: true },
+  threads: { keepsWorkerOnCancel: true, seesSpinningCancel: true, queuesBehindOne: true },
+  processes: { keepsWorkerOnCancel: true, seesSpinningCancel: false, queuesBehindOne: true },
+  auto: { keepsWorkerOnCancel: false, seesSpinningCancel: false, queuesBehindOne: false },
+  distributed: { keepsWorkerOnCancel: false, seesSpinningCancel: true, queuesBehindOne: false },
+};
 
 type Make = (options?: Omit<ExecutorOptions, 'mode'>) => Executor;
 
@@ -409,5 +430,15 @@ export function executorSuite(mode: ExecutorOptions['mode'], caps: Capabilities)
         expect(await ex.submit(basic.identity, fn)).toBe(fn);
       }),
     );
+
+    describe('cooperative cancellation', () => {
+      const byMode = COOPERATIVE[mode];
+      cooperativeCases(make, {
+        stopsRunning: caps.stopsRunning,
+        keepsWorkerOnCancel: caps.keepsWorkerOnCancel ?? byMode.keepsWorkerOnCancel,
+        seesSpinningCancel: caps.seesSpinningCancel ?? byMode.seesSpinningCancel,
+        queuesBehindOne: caps.queuesBehindOne ?? byMode.queuesBehindOne,
+      });
+    });
   });
 }

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Backend, BackendStats, Cancel } from '../../core/backend.ts';
 import type { Job } from '../../core/job.ts';
-import { type Failure, uncloneableArguments } from '../../core/outcome.ts';
+import { type Failure, type Outcome, type OutcomeKind, uncloneableArguments } from '../../core/outcome.ts';
 import { InvalidOptionsError, RedisError, TaskNotFoundError } from '../../errors.ts';
 import type { TaskRef } from '../../tasks.ts';
 import { Adder } from './adder.ts';
@@ -50,7 +50,7 @@ export class DistributedBackend implements Backend {
   readonly #queue: string;
   readonly #init: Pick<JobData, 'i' | 'ia'> = {};
   readonly #tag = randomBytes(6).toString('hex');
-  readonly #entries = new Entries(() => this.#adder.schedule());
+  readonly #entries = new CountedEntries(() => this.#adder.schedule());
   readonly #adder: Adder;
   #link: Link | undefined;
   #connecting: Promise<Link> | undefined;
@@ -90,6 +90,7 @@ export class DistributedBackend implements Backend {
 
   cancel(job: Job, reason: unknown): void {
     if (job.settled) return;
+    if (job.state === 'running') this.#entries.count(jobName(job.ref), 'cancelled'); // it was sent
     const done = this.#entries.cancel(job, reason);
     if (done) this.#cancelRemote([done]);
   }
@@ -98,8 +99,20 @@ export class DistributedBackend implements Backend {
     return { running: this.#entries.running, queued: this.#entries.queued, workers: this.#workers };
   }
 
+  /**
+   * Where the queue is, and the same counters a `conc worker` exposes (worker.stats(), /metrics): by
+   * task (`module-id#name`), calls completed, failed, cancelled, refused (no worker would run the task)
+   * and retried (put back in the queue after a worker died or stopped, or added again after Redis lost
+   * them); and how often the connection to Redis came back after an outage.
+   */
   info(): Record<string, unknown> {
-    return { redis: redact(this.#url), queue: this.#queue, readded: this.#adder.readded };
+    return {
+      redis: redact(this.#url),
+      queue: this.#queue,
+      readded: this.#adder.readded,
+      reconnects: this.#watchdog?.reconnects ?? 0,
+      byTask: this.#entries.counts(),
+    };
   }
 
   async close(cancel?: Cancel): Promise<void> {
@@ -168,7 +181,16 @@ export class DistributedBackend implements Backend {
       cancelRemote,
     });
     trackEvents(link, this.#entries, this.#deadlines);
-    this.#watchdog = new Watchdog(link, this.#entries, this.#adder, { url: this.#url, onWorkers });
+    // A job put back after it ran (its worker died or stopped) runs again: counted as retried.
+    link.events.on('waiting', ({ jobId, prev }: { jobId: string; prev?: string }) => {
+      const entry = prev === 'active' ? this.#entries.get(jobId) : undefined;
+      if (entry) this.#entries.count(entry.name, 'retried', entry.open);
+    });
+    this.#watchdog = new Watchdog(link, this.#entries, this.#adder, {
+      url: this.#url,
+      onWorkers,
+      onReadd: (entry) => this.#entries.count(entry.name, 'retried', entry.open),
+    });
     return link;
   }
 
@@ -224,4 +246,42 @@ function groupByTask(jobs: readonly Job[]): Job[][] {
     else groups.set(key, [job]);
   }
   return [...groups.values()];
+}
+
+/** Calls by task and what became of them: the counters a `conc worker` exposes, on the caller's side. */
+type Counts = Record<'completed' | 'failed' | 'cancelled' | 'refused' | 'retried', number>;
+const COUNTED: Partial<Record<OutcomeKind, keyof Counts>> = {
+  ok: 'completed',
+  aborted: 'cancelled',
+  'not-found': 'refused',
+};
+
+/** Entries that count each call's outcome as it settles (every settle, a fail too, comes through here). */
+class CountedEntries extends Entries {
+  readonly #byTask = new Map<string, Counts>();
+
+  count(task: string, what: keyof Counts, n = 1): void {
+    const counts = this.#byTask.get(task) ?? {
+      completed: 0,
+      failed: 0,
+      cancelled: 0,
+      refused: 0,
+      retried: 0,
+    };
+    counts[what] += n;
+    this.#byTask.set(task, counts);
+  }
+
+  counts(): Record<string, Counts> {
+    return Object.fromEntries([...this.#byTask].map(([task, counts]) => [task, { ...counts }]));
+  }
+
+  override settle(entry: Entry, outcomes: readonly Outcome[]): void {
+    if (entry.state !== 'done' && this.get(entry.id) === entry) {
+      entry.jobs.forEach((job, i) => {
+        if (!job.settled) this.count(entry.name, COUNTED[outcomes[i]!.kind] ?? 'failed');
+      });
+    }
+    super.settle(entry, outcomes);
+  }
 }

@@ -28,6 +28,8 @@ export interface WatchdogOptions {
   url: string;
   /** How many workers listen, whenever the watchdog counted them. */
   onWorkers: (count: number) => void;
+  /** A job Redis lost is added again. */
+  onReadd?: ((entry: Entry) => void) | undefined;
 }
 
 export class Watchdog {
@@ -39,6 +41,8 @@ export class Watchdog {
   #lookAll = false;
   #busy = false;
   #timer: NodeJS.Timeout;
+  /** Times the connection to Redis came back after it closed. */
+  reconnects = 0;
 
   constructor(link: Link, entries: Entries, adder: Adder, options: WatchdogOptions) {
     this.#link = link;
@@ -51,6 +55,7 @@ export class Watchdog {
     link.redis.on('ready', () => {
       if (this.#downSince === undefined) return;
       this.#downSince = undefined;
+      this.reconnects++;
       this.#lookAll = true; // Redis may have restarted empty: find out what it still knows
       void this.#tick();
     });
@@ -116,6 +121,7 @@ export class Watchdog {
     } else if (fate.kind === 'missing') {
       if (entry.readds < MAX_READDS) {
         this.#adder.requeue(entry); // Redis restarted without its data: run it again
+        this.#opts.onReadd?.(entry);
         return;
       }
       const message = `Redis lost the job of task "${entry.task}" ${MAX_READDS} times (restarts without persistence?).`;

@@ -11,15 +11,21 @@
  * beyond that prefetch room: the caller asked for it. A job with a timeout runs alone on its worker,
  * its clock started by the worker's 'started' notice. The pool reports outcomes only: retries and
  * public errors are decided above it (src/core).
+ *
+ * Cancelling (an abort, a timeout, close with cancel) is cooperative first: the job settles at once and
+ * its worker is asked to stop it — a queued call is skipped, a running one's taskSignal() aborts. Only
+ * a running job that has not let go within `cancelGraceMs` gets its worker terminated (worker-slot.ts,
+ * cancel-grace.ts); so with tasks that honour their signal, nothing is requeued and nothing runs twice.
  */
 import type { Backend, BackendStats, Cancel } from '../../core/backend.ts';
 import type { Job } from '../../core/job.ts';
 import type { Outcome } from '../../core/outcome.ts';
 import type { TaskRef } from '../../tasks.ts';
 import { isChunk, JobQueue } from './job-queue.ts';
+import { MAX_PREFETCH } from './prefetch.ts';
 import { TaskKeys } from './task-keys.ts';
 import type { TransportFactory } from './transport.ts';
-import { MAX_PREFETCH, type SlotOwner, WorkerSlot } from './worker-slot.ts';
+import { type SlotOwner, WorkerSlot } from './worker-slot.ts';
 
 export interface PoolOptions {
   mode: 'threads' | 'processes';
@@ -29,6 +35,8 @@ export interface PoolOptions {
   initArgs: unknown[];
   maxTasksPerWorker: number;
   idleTimeoutMs: number;
+  /** How long a cancelled or timed-out running task may take to stop before its worker is terminated. */
+  cancelGraceMs: number;
 }
 
 /** Workers that die before saying they are ready, in a row, before the pool gives up. */
@@ -83,8 +91,8 @@ export class Pool implements Backend {
       return;
     }
     for (const slot of this.#slots) {
-      if (!slot.terminating && slot.holds(job)) {
-        slot.terminate(); // a running call can only be stopped with its worker
+      if (slot.holds(job)) {
+        slot.cancel(job, reason);
         return;
       }
     }
@@ -99,9 +107,10 @@ export class Pool implements Backend {
   async close(cancel?: Cancel): Promise<void> {
     this.#closing = true;
     if (cancel) {
-      const aborted: Outcome = { kind: 'aborted', reason: cancel.reason };
-      this.#settleQueued(aborted);
-      for (const slot of this.#slots) slot.settleAll(aborted);
+      this.#settleQueued({ kind: 'aborted', reason: cancel.reason });
+      for (const slot of this.#slots) slot.cancelAll(cancel.reason);
+      // tasks that honour their signal end cleanly (their finally blocks run); the rest get their grace
+      await Promise.all([...this.#slots].map((slot) => slot.emptied()));
     } else if (!this.#idle()) {
       await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     }
@@ -219,6 +228,7 @@ export class Pool implements Backend {
         initArgs: this.#opts.initArgs,
         maxTasksPerWorker: this.#opts.maxTasksPerWorker,
         idleTimeoutMs: this.#opts.idleTimeoutMs,
+        cancelGraceMs: this.#opts.cancelGraceMs,
       });
       this.#slots.add(slot);
       return slot;

@@ -3,15 +3,20 @@
  *
  *   parent ──init──▶ worker     once, first message: initializer, shared counters (threads)
  *   parent ──run───▶ worker     calls, flat: id, key, args, flags (CALL_WIDTH per call)
+ *   parent ──cancel▶ worker     stop call `id`: abort its taskSignal() if running, skip it if queued
  *   parent ◀──done── worker     results, flat: id, kind, payload (RESULT_WIDTH per call)
- *   parent ◀─notice─ worker     ready · started (a timed call) · fatal (a process about to die)
+ *   parent ◀─notice─ worker     ready · started (a timed call) · cancelled (a cancel was heard) · fatal
  *
  * Calls and results travel flat in one array per message: many tiny tasks cost one message, not many.
  * Every call has the same shape, alone or in a chunk; a result's kind is an outcome kind (core/outcome.ts)
  * and its payload the value (`ok`) or `failureToWire(...)` (core/outcome-wire.ts). A task is named by a
  * small integer key; its (module, name) is sent once per worker in `defs`.
+ *
+ * A cancelled call is always answered (a skipped one as `aborted`), so results keep lining up with the
+ * jobs they belong to and the parent learns when the call let go of its worker.
  */
-import type { WireError } from '../../internal/error-wire.ts';
+import { AbortError, TaskTimeoutError } from '../../errors.ts';
+import { fromWireError, toWireError, type WireError } from '../../internal/error-wire.ts';
 
 export interface TaskDef {
   key: number;
@@ -23,9 +28,21 @@ export interface InitMessage {
   t: 'init';
   initializer?: { module: string; name: string } | undefined;
   initArgs: unknown[];
-  /** Int32Array over a SharedArrayBuffer: [started, completed]. Threads only. */
+  /** Int32Array over a SharedArrayBuffer, indexed by {@link Counter}. Threads only. */
   counters?: Int32Array | undefined;
 }
+
+/** The slots of a thread's shared counters. */
+export const Counter = {
+  /** Calls the worker took from its queue (run or skipped). */
+  started: 0,
+  /** Calls it finished (run or skipped). */
+  completed: 1,
+  /** Cancel messages the parent posted: a task polling its signal reads them at once when this moves. */
+  cancels: 2,
+} as const;
+/** Length of a thread's shared counters. */
+export const COUNTERS = 3;
 
 /**
  * `calls` holds CALL_WIDTH entries per call: id, task key, args, flags ({@link CallFlag}). With
@@ -37,7 +54,14 @@ export interface RunMessage {
   calls: unknown[];
 }
 
-export type ToWorker = InitMessage | RunMessage;
+/** Stop call `id`. `reason` becomes its signal's reason: the error its caller got. */
+export interface CancelMessage {
+  t: 'cancel';
+  id: number;
+  reason: WireError;
+}
+
+export type ToWorker = InitMessage | RunMessage | CancelMessage;
 export const CALL_WIDTH = 4;
 
 /**
@@ -63,7 +87,36 @@ export interface DoneMessage {
 }
 export const RESULT_WIDTH = 3;
 
-/** Sent outside the result stream. */
-export type Notice = { t: 'ready' } | { t: 'started'; id: number } | { t: 'fatal'; error: WireError };
+/**
+ * Sent outside the result stream. 'cancelled' says the worker heard the cancel of call `id`: `running`,
+ * its signal just aborted (its grace starts now); else it was queued (it will be skipped) or had ended.
+ * 'fatal': a process about to die says why.
+ */
+export type Notice =
+  | { t: 'ready' }
+  | { t: 'started'; id: number }
+  | { t: 'cancelled'; id: number; running: boolean }
+  | { t: 'fatal'; error: WireError };
 
 export type FromWorker = DoneMessage | Notice;
+
+/** The cancel of call `id`, its reason (any thrown value) as data. */
+export function cancelMessage(id: number, reason: unknown): CancelMessage {
+  return { t: 'cancel', id, reason: toWireError(reason) };
+}
+
+/**
+ * A cancel's reason as the task sees it: conc's own AbortError and TaskTimeoutError are rebuilt as
+ * themselves (so `instanceof` works in the task), anything else as error-wire rebuilds it.
+ */
+export function cancelReason(wire: WireError): Error {
+  const props = wire.props ?? {};
+  let error: Error;
+  if (props.code === TaskTimeoutError.code)
+    error = new TaskTimeoutError(String(props.task), Number(props.timeoutMs), wire.message);
+  else if (props.code === AbortError.code)
+    error = new AbortError(wire.message, wire.cause ? { cause: fromWireError(wire.cause) } : undefined);
+  else return fromWireError(wire);
+  if (wire.stack !== undefined) error.stack = wire.stack;
+  return error;
+}

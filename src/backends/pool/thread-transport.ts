@@ -1,6 +1,7 @@
-/** Pool workers on worker_threads: messages by structured clone, task counters in shared memory. */
+/** Pool workers on worker_threads: messages by structured clone; call and cancel counters in shared memory. */
 import { Worker } from 'node:worker_threads';
 import { workerExecArgv } from '../../internal/exec-argv.ts';
+import { COUNTERS } from './protocol.ts';
 import { ext, type Transport, type TransportEvents } from './transport.ts';
 
 const entry = new URL(`./thread-entry${ext()}`, import.meta.url);
@@ -24,7 +25,7 @@ function spawn(): Worker {
 
 export function threadTransport(events: TransportEvents): Transport {
   const worker = spawn();
-  const counters = new Int32Array(new SharedArrayBuffer(8));
+  const counters = new Int32Array(new SharedArrayBuffer(COUNTERS * Int32Array.BYTES_PER_ELEMENT));
   let uncaught: Error | undefined;
   let exited = false;
   const gone = new Promise<void>((resolve) => {

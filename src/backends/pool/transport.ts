@@ -11,7 +11,7 @@ export interface TransportEvents {
 }
 
 export interface Transport {
-  /** [started, completed] task counts kept by the worker in shared memory (threads), else undefined. */
+  /** Counts shared with the worker, by `Counter` (protocol.ts): threads only, else undefined. */
   readonly counters: Int32Array | undefined;
   /** False once the worker is gone or going: a message sent now would be lost (its exit is on the way). */
   readonly alive: boolean;

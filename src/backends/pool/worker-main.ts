@@ -10,33 +10,48 @@
  * - outside chunks, a thread every FLUSH_EVERY results (its shared counters tell the parent exactly
  *   which call was running), a process after every call (no shared memory: its first unreported call
  *   is the running one, or within the first unreported part of a chunk).
+ *
+ * Cancellation: every call runs with a TaskScope of its own, current around its synchronous part, so
+ * `taskSignal()` works inside it. A 'cancel' aborts the running call's scope or marks a queued call to be
+ * skipped (answered `aborted`, never run). A worker only hears messages when it yields, so a thread reads
+ * them at once when the parent's cancel count (shared memory) moved — before each call, and whenever a
+ * task reads `signal.aborted` — and a process yields to its event loop every YIELD_MS of work.
  */
 
-import type { OutcomeKind } from '../../core/outcome.ts';
-import { uncloneableResult } from '../../core/outcome.ts';
 import { failureToWire, type WireFailure } from '../../core/outcome-wire.ts';
 import { TaskNotFoundError } from '../../errors.ts';
+import { toWireError, type WireError } from '../../internal/error-wire.ts';
 import { resolveTask } from '../../internal/resolve-task.ts';
+import { callInScope, TaskScope } from '../../task-signal.ts';
 import {
   CALL_WIDTH,
   CallFlag,
-  type DoneMessage,
+  type CancelMessage,
+  Counter,
+  cancelReason,
   type FromWorker,
   type InitMessage,
   RESULT_WIDTH,
   type TaskDef,
   type ToWorker,
 } from './protocol.ts';
+import { ResultBatch } from './worker-results.ts';
 
 /** How a worker talks to its pool: a thread's parent port, a process's IPC channel, or a test's fake. */
 export interface Channel {
   /** Throws synchronously when the message cannot be cloned. */
   post(message: FromWorker): void;
   onMessage(listener: (message: ToWorker) => void): void;
+  /** The next message already waiting, read synchronously, not emitted (threads: receiveMessageOnPort). */
+  take?: (() => ToWorker | undefined) | undefined;
 }
 
 const FLUSH_EVERY = 32 * RESULT_WIDTH;
 const FLUSH_MS = 2;
+/** A process gives its event loop a turn this often (ms of work), so a cancel reaches a queued call in time. */
+const YIELD_MS = 2;
+/** Worker-local bit in a queued call's flags: it was cancelled; its args slot now holds the reason. */
+const SKIPPED = 1 << 8;
 /** Consumed queue entries kept before the queue is compacted. */
 const COMPACT_AT = 4096;
 type Fn = (...args: unknown[]) => unknown;
@@ -54,19 +69,28 @@ class WorkerLoop {
   #fns: (Fn | undefined)[] = [];
   #init: InitMessage | undefined;
   #initDone = false;
-  /** Set when the initializer threw: every call fails with it. */
-  #initFailure: WireFailure | undefined;
+  #initFailure: WireFailure | undefined; // the initializer threw: every call fails with it
   #counters: Int32Array | undefined;
   #queue: unknown[] = [];
   #head = 0;
   #running = false;
-  #out: unknown[] = [];
-  /** The task key of each result in #out, to name the task if its result cannot be cloned. */
-  #outKeys: number[] = [];
+  #results = new ResultBatch((message) => this.#channel.post(message), this.#defs);
   #busyMs = 0;
   /** When the last call ended or results were last sent: the next call's time counts from here. */
   #mark = 0;
   #lastFlush = 0;
+  #lastYield = 0;
+  /** The running call and its scope (set from when it leaves the queue until it has settled). */
+  #scope: TaskScope | undefined;
+  #scopeId = -1;
+  /** Cancels handled so far, compared with the parent's count (threads). */
+  #cancelsSeen = 0;
+  /** Threads: what a task's signal asks before saying whether it was aborted. */
+  #poll: (() => void) | undefined;
+  /** The argument list of a one-argument call, reused: no array per call. */
+  #one: unknown[] = [undefined];
+  /** The call that just ended was cancelled: send its result now, the parent waits for it. */
+  #urgent = false;
 
   constructor(channel: Channel) {
     this.#channel = channel;
@@ -76,6 +100,11 @@ class WorkerLoop {
     if (message.t === 'init') {
       this.#init = message;
       this.#counters = message.counters;
+      if (message.counters) this.#poll = () => this.#readCancels();
+      return;
+    }
+    if (message.t === 'cancel') {
+      this.#cancel(message);
       return;
     }
     if (message.defs) for (const def of message.defs) this.#defs[def.key] = def;
@@ -88,9 +117,11 @@ class WorkerLoop {
     this.#running = true;
     if (!this.#initDone) await this.#runInit();
     // one clock reading per call: a call's time runs from the end of the one before (or the last send)
-    this.#mark = this.#lastFlush = performance.now();
+    this.#mark = this.#lastFlush = this.#lastYield = performance.now();
     const counters = this.#counters;
     while (this.#head < this.#queue.length) {
+      if (counters) this.#readCancels();
+      else if (this.#mark - this.#lastYield >= YIELD_MS) await this.#yield();
       const q = this.#queue;
       const at = this.#head;
       const id = q[at] as number;
@@ -99,17 +130,23 @@ class WorkerLoop {
       const flags = q[at + 3] as number;
       q[at + 2] = undefined;
       this.#head = at + CALL_WIDTH;
-      if (counters) Atomics.add(counters, 0, 1);
+      if (counters) Atomics.add(counters, Counter.started, 1);
       const t0 = this.#mark;
-      const fn = this.#fns[key] ?? (await this.#resolve(id, key));
-      if (fn) {
-        const pending = this.#call(fn, id, key, args, flags);
-        if (pending) await pending;
+      if (flags & SKIPPED) this.#skip(id, key, args as WireError);
+      else {
+        // current from here (a cancel while its module loads counts) until it has settled
+        this.#scope = new TaskScope(this.#poll);
+        this.#scopeId = id;
+        const fn = this.#fns[key] ?? (await this.#resolve(id, key));
+        const pending = fn && this.#call(fn, id, key, args, flags);
+        if (pending) await pending; // only a thenable costs an await: sync calls run back to back
+        this.#scope = undefined;
+        this.#scopeId = -1;
       }
       const now = performance.now();
       this.#busyMs += now - t0;
       this.#mark = now;
-      if (counters) Atomics.add(counters, 1, 1);
+      if (counters) Atomics.add(counters, Counter.completed, 1);
       this.#afterCall(flags, now);
       if (this.#head >= COMPACT_AT && this.#head * 2 >= this.#queue.length) this.#compact();
     }
@@ -119,19 +156,33 @@ class WorkerLoop {
     this.#flush();
   }
 
-  /** Runs one call and records its result; a promise only when the task returned a thenable. */
-  #call(fn: Fn, id: number, key: number, args: unknown, flags: number): Promise<void> | undefined {
+  /** One whole turn of the event loop: an immediate set now may run before the next I/O poll, the second not. */
+  async #yield(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+    this.#mark = this.#lastYield = performance.now(); // the turn given away is not the next call's time
+  }
+
+  /** Runs one call (the current one) and records its result; a promise only when it returned a thenable. */
+  #call(fn: Fn, id: number, key: number, args: unknown, flag: number): Promise<void> | undefined {
+    const scope = this.#scope!;
+    // cancelled while its module loaded: it never starts
+    if (scope.aborted) return this.#skip(id, key, toWireError(scope.signal().reason));
     // a timed call's clock starts now: after its module loaded, right before its code runs
-    if (flags & CallFlag.notifyStart) this.#channel.post({ t: 'started', id });
+    if (flag & CallFlag.notifyStart) this.#channel.post({ t: 'started', id });
     let value: unknown;
     try {
-      value = flags & CallFlag.oneArg ? fn(args) : fn(...(args as unknown[]));
+      if (flag & CallFlag.oneArg) {
+        this.#one[0] = args;
+        value = callInScope(scope, fn, this.#one);
+      } else value = callInScope(scope, fn, args as unknown[]);
     } catch (error) {
-      this.#record(id, key, 'threw', failureToWire({ kind: 'threw', error }));
+      this.#results.add(id, key, 'threw', failureToWire({ kind: 'threw', error }));
       return undefined;
+    } finally {
+      this.#one[0] = undefined;
     }
     if (!isThenable(value)) {
-      this.#record(id, key, 'ok', value);
+      this.#results.add(id, key, 'ok', value);
       return undefined;
     }
     this.#flush(); // don't hold finished results hostage while this one awaits
@@ -140,15 +191,15 @@ class WorkerLoop {
 
   async #settleLater(id: number, key: number, thenable: PromiseLike<unknown>): Promise<void> {
     try {
-      this.#record(id, key, 'ok', await thenable);
+      this.#results.add(id, key, 'ok', await thenable);
     } catch (error) {
-      this.#record(id, key, 'threw', failureToWire({ kind: 'threw', error }));
+      this.#results.add(id, key, 'threw', failureToWire({ kind: 'threw', error }));
     }
   }
 
   /** The function for `key`, loaded once; undefined (its failure recorded) when it cannot be found. */
   async #resolve(id: number, key: number): Promise<Fn | undefined> {
-    if (this.#initFailure) return this.#record(id, key, 'init-failed', this.#initFailure);
+    if (this.#initFailure) return this.#results.add(id, key, 'init-failed', this.#initFailure);
     const def = this.#defs[key];
     try {
       if (!def) throw new Error(`conc internal error: task key ${key} was never defined`);
@@ -160,7 +211,7 @@ class WorkerLoop {
         error instanceof TaskNotFoundError
           ? failureToWire({ kind: 'not-found', message: error.message, cause: error.cause })
           : failureToWire({ kind: 'threw', error });
-      this.#record(id, key, error instanceof TaskNotFoundError ? 'not-found' : 'threw', failure);
+      this.#results.add(id, key, error instanceof TaskNotFoundError ? 'not-found' : 'threw', failure);
       return undefined;
     }
   }
@@ -177,47 +228,60 @@ class WorkerLoop {
     }
   }
 
-  #record(id: number, key: number, kind: OutcomeKind, payload: unknown): undefined {
-    this.#out.push(id, kind, payload);
-    this.#outKeys.push(key);
-    return undefined;
+  // ── cancellation ──────────────────────────────────────────────────────────────────────────────
+
+  /** Aborts the running call's scope, or marks the queued call to be skipped; a finished call is left be. */
+  #cancel(message: CancelMessage): void {
+    this.#cancelsSeen = (this.#cancelsSeen + 1) | 0; // wraps as the shared Int32 count does
+    const running = message.id === this.#scopeId && this.#scope !== undefined;
+    this.#channel.post({ t: 'cancelled', id: message.id, running });
+    if (running) {
+      this.#scope!.abort(cancelReason(message.reason));
+      this.#urgent = true;
+    } else {
+      const q = this.#queue;
+      for (let at = this.#head; at < q.length; at += CALL_WIDTH) {
+        if (q[at] !== message.id) continue;
+        q[at + 2] = message.reason;
+        q[at + 3] = (q[at + 3] as number) | SKIPPED;
+        break;
+      }
+    }
+    this.#flush(); // results a chunk holds go now: the parent can tell which call is running
+  }
+
+  /** Threads: handles the cancels the parent posted and this worker has not heard yet, synchronously. */
+  #readCancels(): void {
+    const take = this.#channel.take;
+    const counters = this.#counters;
+    if (!take || !counters) return;
+    while (Atomics.load(counters, Counter.cancels) !== this.#cancelsSeen) {
+      const message = take();
+      if (message === undefined) break;
+      this.receive(message); // in order: a 'run' read on the way is queued as it would have been
+    }
+  }
+
+  /** A call cancelled while it waited: answered, never run. */
+  #skip(id: number, key: number, reason: WireError): undefined {
+    this.#urgent = true;
+    return this.#results.add(id, key, 'aborted', { e: reason } satisfies WireFailure);
   }
 
   #afterCall(flags: number, now: number): void {
-    if (flags & CallFlag.chunkEnd) this.#flush();
+    if (this.#urgent) {
+      this.#urgent = false;
+      this.#flush();
+    } else if (flags & CallFlag.chunkEnd) this.#flush();
     else if (flags & CallFlag.inChunk) {
       if (now - this.#lastFlush >= FLUSH_MS) this.#flush();
-    } else if (!this.#counters || this.#out.length >= FLUSH_EVERY) this.#flush();
+    } else if (!this.#counters || this.#results.length >= FLUSH_EVERY) this.#flush();
   }
 
   #flush(): void {
-    if (this.#out.length === 0) return;
-    const message: DoneMessage = { t: 'done', results: this.#out, busyMs: this.#busyMs };
-    const keys = this.#outKeys;
-    this.#out = [];
-    this.#outKeys = [];
+    if (!this.#results.send(this.#busyMs)) return;
     this.#busyMs = 0;
-    try {
-      this.#channel.post(message);
-    } catch {
-      this.#channel.post({ ...message, results: this.#cloneable(message.results, keys) });
-    }
     this.#mark = this.#lastFlush = performance.now();
-  }
-
-  /** The results with each value that cannot be cloned replaced by a failure saying so. */
-  #cloneable(results: unknown[], keys: number[]): unknown[] {
-    const fixed = results.slice();
-    for (let i = 0; i < fixed.length; i += RESULT_WIDTH) {
-      if (fixed[i + 1] !== 'ok' || canClone(fixed[i + 2])) continue;
-      const value = fixed[i + 2];
-      const type = typeof value === 'object' && value !== null ? value.constructor?.name : typeof value;
-      const task = this.#defs[keys[i / RESULT_WIDTH]!]?.name ?? '(unknown)';
-      const outcome = uncloneableResult(task, `the task returned a value that cannot be cloned (${type})`);
-      fixed[i + 1] = outcome.kind;
-      fixed[i + 2] = failureToWire(outcome as Exclude<typeof outcome, { kind: 'ok' }>);
-    }
-    return fixed;
   }
 
   /** Drops consumed entries, so a worker that never drains (a steady stream of async calls) stays flat. */
@@ -228,18 +292,5 @@ class WorkerLoop {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
-}
-
-function canClone(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
+  return typeof (value as PromiseLike<unknown> | null | undefined)?.then === 'function';
 }

@@ -2,20 +2,23 @@
  * One pool worker and the jobs it holds: the pool's state machine per worker.
  *
  *   spawned ──ready──▶ ready ──run(jobs)──▶ busy ──results──▶ idle (unref'd; idle timer) ──▶ …
- *      └────────────── terminate() (timeout, abort, recycle, idle, close) / death ──────────▶ gone
+ *      └──── terminate() (a cancel ignored past its grace, recycle, idle, close) / death ────▶ gone
  *
- * Its jobs stay in `#inflight`, in the order they were sent, until their result comes back or the worker
- * is gone — a cancelled or timed-out job too (settled, its worker terminating), so results always line
- * up with the jobs they belong to. When the worker dies, `lost()` says which job it was running
- * (blamed) and which were innocent (never started, or their results died with the worker).
+ * Its jobs stay in `#inflight` (in-flight.ts) until their result comes back or the worker is gone — a
+ * cancelled or timed-out job too: settled, the worker is asked to stop it and always answers. A cancelled
+ * job is watched until its answer (cancel-grace.ts); meanwhile the worker takes no new work. When the
+ * worker dies, `lost()` says which job it was running (blamed) and which were innocent (never started,
+ * or their results died with the worker).
  */
 
 import type { Job } from '../../core/job.ts';
 import { type Outcome, type OutcomeKind, uncloneableArguments } from '../../core/outcome.ts';
 import { outcomeFromWire } from '../../core/outcome-wire.ts';
-import { Deque } from '../../util/deque.ts';
-import { runningIndex } from './crash-blame.ts';
-import { type DoneMessage, type FromWorker, RESULT_WIDTH } from './protocol.ts';
+import { publicError } from '../../core/public-error.ts';
+import { Graces } from './cancel-grace.ts';
+import { InFlight } from './in-flight.ts';
+import { Prefetch } from './prefetch.ts';
+import { Counter, cancelMessage, type DoneMessage, type FromWorker, RESULT_WIDTH } from './protocol.ts';
 import { runMessage } from './run-message.ts';
 import type { TaskKeys } from './task-keys.ts';
 import type { Transport, TransportFactory } from './transport.ts';
@@ -35,11 +38,9 @@ export interface SlotOptions {
   initArgs: unknown[];
   maxTasksPerWorker: number;
   idleTimeoutMs: number;
+  /** How long a cancelled running job may take to answer before the worker is terminated. */
+  cancelGraceMs: number;
 }
-
-/** Longest a prefetched call should wait behind the running one, and the most calls a worker holds. */
-const PREFETCH_BUDGET_MS = 2;
-export const MAX_PREFETCH = 128;
 
 export class WorkerSlot {
   /** Resolves once the worker has exited. */
@@ -48,14 +49,8 @@ export class WorkerSlot {
   #owner: SlotOwner;
   #keys: TaskKeys;
   #opts: SlotOptions;
-  #inflight = new Deque<Job>();
-  /** [first, end) ordinals of chunks sent and not yet fully reported, oldest first (process blame). */
-  #chunks = new Deque<readonly [number, number]>();
-  #assigned = 0;
-  #received = 0;
-  /** How many calls this worker may hold, from its measured time per call. */
-  #capacity = 1;
-  #avgMs = -1;
+  #inflight: InFlight;
+  #prefetch = new Prefetch();
   /** A timed job is in flight: nothing else goes to this worker meanwhile. */
   #exclusive = false;
   /** Task keys this worker has been told about. */
@@ -65,12 +60,17 @@ export class WorkerSlot {
   #refed = true;
   #idleTimer: NodeJS.Timeout | undefined;
   #clock: NodeJS.Timeout | undefined;
+  #graces: Graces;
+  /** close(): waiting for every job it holds to be answered. */
+  #emptied: (() => void)[] = [];
 
   /** Starts a worker; throws when it cannot start, or its initializer's arguments cannot be sent. */
   constructor(factory: TransportFactory, owner: SlotOwner, keys: TaskKeys, options: SlotOptions) {
     this.#owner = owner;
     this.#keys = keys;
     this.#opts = options;
+    const host = { standing: (id: number) => this.#inflight.standing(id), expired: () => this.terminate() };
+    this.#graces = new Graces(host, options.cancelGraceMs);
     let resolveGone!: () => void;
     this.gone = new Promise<void>((resolve) => {
       resolveGone = resolve;
@@ -83,6 +83,7 @@ export class WorkerSlot {
         this.#owner.exited(this, detail, error);
       },
     });
+    this.#inflight = new InFlight(this.#transport.counters);
     const { initializer, initArgs } = options;
     try {
       this.#transport.send({ t: 'init', initializer, initArgs, counters: this.#transport.counters });
@@ -105,9 +106,7 @@ export class WorkerSlot {
 
   /** Jobs held that have not ended yet. */
   get running(): number {
-    let n = 0;
-    for (let i = 0; i < this.#inflight.length; i++) if (!this.#inflight.at(i)!.settled) n++;
-    return n;
+    return this.#inflight.unsettled;
   }
 
   /** Sent enough jobs: replace it once they are answered. */
@@ -117,14 +116,15 @@ export class WorkerSlot {
 
   /** Can this worker take one more job (a timed one only when it holds nothing)? */
   canTake(timed: boolean): boolean {
-    if (this.#exclusive || this.#terminating || this.#recycleRoom() <= 0 || !this.#transport.alive)
+    if (this.#exclusive || this.#terminating || this.#graces.size > 0 || this.#recycleRoom() <= 0)
       return false;
-    return timed ? this.#inflight.length === 0 : this.#inflight.length < this.#capacity;
+    if (!this.#transport.alive) return false;
+    return timed ? this.#inflight.length === 0 : this.#inflight.length < this.#prefetch.capacity;
   }
 
   /** How many more untimed jobs to send it now: prefetch room within its recycle limit. */
   room(): number {
-    return Math.min(this.#capacity - this.#inflight.length, this.#recycleRoom());
+    return Math.min(this.#prefetch.capacity - this.#inflight.length, this.#recycleRoom());
   }
 
   /** How many jobs of a chunk to send it now: a chunk may pass the prefetch room, not the recycle limit. */
@@ -134,12 +134,11 @@ export class WorkerSlot {
 
   /** How many more jobs it may be sent before it is recycled. */
   #recycleRoom(): number {
-    return this.#opts.maxTasksPerWorker - this.#received - this.#inflight.length;
+    return this.#opts.maxTasksPerWorker - this.#inflight.received - this.#inflight.length;
   }
 
   holds(job: Job): boolean {
-    for (let i = 0; i < this.#inflight.length; i++) if (this.#inflight.at(i) === job) return true;
-    return false;
+    return this.#inflight.holds(job);
   }
 
   /**
@@ -176,9 +175,7 @@ export class WorkerSlot {
   }
 
   #assign(jobs: readonly Job[], chunk: boolean): void {
-    for (const job of jobs) this.#inflight.push(job);
-    if (chunk) this.#chunks.push([this.#assigned, this.#assigned + jobs.length]);
-    this.#assigned += jobs.length;
+    this.#inflight.add(jobs, chunk);
     if (jobs.length === 1 && jobs[0]!.timeoutMs !== undefined) this.#exclusive = true;
     if (this.#idleTimer) {
       clearTimeout(this.#idleTimer);
@@ -208,25 +205,42 @@ export class WorkerSlot {
     void this.#transport.terminate();
   }
 
-  /** Settles every job it holds that has not ended (close with cancel). */
-  settleAll(outcome: Outcome): void {
+  /**
+   * Asks the worker to stop a job it holds, settled already: a running job's signal aborts and it has
+   * its grace to answer; a queued one is skipped. With no grace, a running job's worker is terminated.
+   */
+  cancel(job: Job, reason: unknown): void {
+    if (this.#terminating || !this.#transport.alive) return; // its exit accounts for the job
+    const running = this.#inflight.standing(job.id) === 'running';
+    if (running && this.#opts.cancelGraceMs === 0) {
+      this.terminate();
+      return;
+    }
+    this.#transport.send(cancelMessage(job.id, reason));
+    const counters = this.#transport.counters;
+    if (counters) Atomics.add(counters, Counter.cancels, 1); // a task polling its signal reads it now
+    this.#graces.watch(job.id, running);
+  }
+
+  /** Settles every job it holds that has not ended as aborted, and cancels it (close with cancel). */
+  cancelAll(reason: unknown): void {
     for (let i = 0; i < this.#inflight.length; i++) {
       const job = this.#inflight.at(i)!;
-      if (!job.settled) job.settle(outcome);
+      if (job.settled) continue;
+      job.settle({ kind: 'aborted', reason });
+      this.cancel(job, reason);
     }
+  }
+
+  /** Resolves once every job it holds was answered, or the worker is gone. */
+  emptied(): Promise<void> {
+    if (this.#inflight.length === 0) return Promise.resolve();
+    return Promise.race([this.gone, new Promise<void>((resolve) => this.#emptied.push(resolve))]);
   }
 
   /** After the worker died: the job it was running, if known (crash-blame.ts), and the innocent rest, in order. */
   lost(): { blamed: Job | undefined; innocent: Job[] } {
-    const jobs = this.#inflight.drain();
-    const { counters } = this.#transport;
-    const at =
-      this.diedAtStart || this.#terminating
-        ? -1
-        : runningIndex(jobs.length, this.#received, counters, this.#chunks.peek());
-    const blamed = at >= 0 ? jobs[at] : undefined;
-    if (at >= 0) jobs.splice(at, 1);
-    return { blamed, innocent: jobs };
+    return this.#inflight.lost(!this.diedAtStart && !this.#terminating);
   }
 
   /** The worker died before saying it was ready (its entry or flags are broken, not a task). */
@@ -237,38 +251,35 @@ export class WorkerSlot {
   #onMessage(message: FromWorker): void {
     if (message.t === 'done') this.#complete(message);
     else if (message.t === 'started') this.#startClock(message.id);
+    else if (message.t === 'cancelled') this.#graces.heard(message.id, message.running);
     else if (message.t === 'ready') this.#ready = true;
   }
 
   #complete(message: DoneMessage): void {
     const results = message.results;
-    const perCall = (message.busyMs * RESULT_WIDTH) / results.length;
-    this.#avgMs = this.#avgMs < 0 ? perCall : this.#avgMs * 0.7 + perCall * 0.3;
-    const fit = Math.floor(PREFETCH_BUDGET_MS / Math.max(this.#avgMs, 1e-3));
-    this.#capacity = Math.max(1, Math.min(MAX_PREFETCH, fit));
+    this.#prefetch.measured(message.busyMs, results.length / RESULT_WIDTH);
     for (let i = 0; i < results.length; i += RESULT_WIDTH) {
-      const job = this.#inflight.shift();
-      this.#received++;
-      if (!job || job.id !== results[i])
-        throw new Error(`conc internal error: result for ${results[i]} came as ${job?.id}`);
+      const job = this.#inflight.answer(results[i]);
       if (job.timeoutMs !== undefined) this.#endTimed();
+      if (this.#graces.size > 0) this.#graces.answered(job.id);
       if (!job.settled)
         this.#owner.outcome(job, outcomeFromWire(results[i + 1] as OutcomeKind, results[i + 2]));
     }
-    while ((this.#chunks.peek()?.[1] ?? Number.POSITIVE_INFINITY) <= this.#received) this.#chunks.shift();
+    if (this.#inflight.length === 0) for (const resolve of this.#emptied.splice(0)) resolve();
     this.#owner.progressed(this);
   }
 
   /** A timed job started running: its clock starts now. */
   #startClock(id: number): void {
-    const job = this.#inflight.peek();
+    const job = this.#inflight.at(0);
     const ms = job?.timeoutMs;
     if (!job || job.id !== id || ms === undefined || job.settled) return;
     this.#clock = setTimeout(() => {
       this.#clock = undefined;
-      if (job.settled || this.#inflight.peek() !== job) return;
-      this.terminate();
-      this.#owner.outcome(job, { kind: 'timeout', ms });
+      if (job.settled || this.#inflight.at(0) !== job) return;
+      const outcome: Outcome = { kind: 'timeout', ms };
+      this.#owner.outcome(job, outcome); // the caller hears now; the task gets its grace to stop
+      this.cancel(job, publicError(outcome, job.ref.name));
     }, ms);
   }
 
@@ -281,5 +292,6 @@ export class WorkerSlot {
   #stopTimers(): void {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     if (this.#clock) clearTimeout(this.#clock);
+    this.#graces.clear();
   }
 }

@@ -11,6 +11,8 @@ import type { JobAdvice } from '../advice.ts';
 import { MODELS } from '../article.ts';
 import type { JobName } from '../experiment.ts';
 import type { CompareDocument, JsonRow } from './json.ts';
+import { ARTICLE_URL, hasPython, pythonCell, pythonFigures } from './python-html.ts';
+import { esc, num } from './text.ts';
 
 const JOBS: readonly JobName[] = ['io', 'cpu', 'task'];
 const NAMES: Record<JobName, string> = { io: 'I/O job', cpu: 'CPU job', task: 'your task' };
@@ -110,6 +112,7 @@ ${[rec.io, rec.cpu, rec.task]
       `<p><strong>${a.verdict === 'io-bound' ? 'I/O-bound' : 'CPU-bound'} (${NAMES[a.job]}):</strong> ${esc(a.text)}</p>`,
   )
   .join('\n')}
+${rec.python ? `<p><strong>The article's programs:</strong> ${esc(rec.python)}</p>` : ''}
 ${rec.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('\n')}
 </section>
 ${jobs.map((job) => jobSection(job, doc, specs)).join('\n')}
@@ -154,6 +157,7 @@ ${charts.map((c) => `<figure><div class="chart-box"><canvas id="${c.id}" role="i
 ${rows.map((r) => figureRow(r, job === 'io')).join('\n')}
 </tbody>
 </table>
+${pythonFigures(rows)}
 </section>`;
 }
 
@@ -166,30 +170,25 @@ function figureRow(r: JsonRow, io: boolean): string {
 
 function articleTable(doc: CompareDocument): string {
   const ran = JOBS.filter((job) => doc[job] != null);
+  const python = ran.filter((job) => hasPython(doc[job]));
+  const pythonJobs = python.map((job) => ({ name: NAMES[job], rows: doc[job] }));
   const measured = (job: JobName, mode: Mode): string => {
     const row = doc[job]?.find((r) => r.mode === mode && r.error === undefined);
     if (!row) return '<td class="na">not run</td>';
     return `<td>${row.speedup === null ? `${num(row.seconds, 2)} s` : `${num(row.speedup, 1)}×`}</td>`;
   };
   return `<table class="article">
-<thead><tr><th>conc mode</th><th>in the article</th><th>switching decision</th><th>processors</th><th>fits (article)</th>${ran.map((job) => `<th>measured: ${NAMES[job]}</th>`).join('')}</tr></thead>
+<thead><tr><th>conc mode</th><th>in the article</th><th>switching decision</th><th>processors</th><th>fits (article)</th>${python.length > 0 ? "<th>measured: the article's Python programs</th>" : ''}${ran.map((job) => `<th>measured: ${NAMES[job]}</th>`).join('')}</tr></thead>
 <tbody>
-${MODELS.map((f) => `<tr><td><code>${f.mode}</code></td><td>${esc(f.python)}</td><td>${esc(f.switching)}</td><td>${esc(f.processors)}</td><td>${esc(f.fits)}</td>${ran.map((job) => measured(job, f.mode)).join('')}</tr>`).join('\n')}
+${MODELS.map((f) => `<tr><td><code>${f.mode}</code></td><td>${esc(f.python)}</td><td>${esc(f.switching)}</td><td>${esc(f.processors)}</td><td>${esc(f.fits)}</td>${python.length > 0 ? pythonCell(pythonJobs, f.mode) : ''}${ran.map((job) => measured(job, f.mode)).join('')}</tr>`).join('\n')}
 </tbody>
 </table>
-<p class="note">Measured columns: speedup over sync (or seconds when sync was not run).</p>`;
+<p class="note">Measured columns: speedup over sync (or seconds when sync was not run)${python.length > 0 ? `; Python: the <a href="${ARTICLE_URL}">article's</a> programs run here, speedup over its loop and seconds` : ''}.</p>
+${(doc.python?.notes ?? []).map((n) => `<p class="note">${esc(n)}</p>`).join('\n')}`;
 }
 
 function label(r: JsonRow): string {
   return r.auto?.chosen ? `auto → ${r.auto.chosen}` : r.mode;
-}
-
-function num(n: number | null, digits: number): string {
-  return n === null ? '–' : n.toFixed(digits);
-}
-
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** JSON safe inside <script>: no `</script>`, no `<!--`. */
@@ -238,6 +237,8 @@ table { border-collapse: collapse; width: 100%; margin-top: 12px; font-size: 14p
 th, td { border: 1px solid #ddd; padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: #f5f5f7; }
 .figures td:not(:first-child) { text-align: right; font-variant-numeric: tabular-nums; }
+.figures td.text { text-align: left; }
+h3 { font-size: 16px; margin: 20px 0 6px; }
 .error { color: #b00020; }
 .na { color: #999; }
 footer { margin-top: 28px; color: #555; font-size: 13px; }

@@ -2,6 +2,8 @@
 import type { Recommendation } from '../advice.ts';
 import type { JobReport, ModeRow } from '../experiment.ts';
 import type { Machine } from '../machine.ts';
+import type { PythonInfo } from '../python/interpreter.ts';
+import type { TwinRow } from '../twin.ts';
 
 export interface CompareSettings {
   runs: number;
@@ -27,6 +29,40 @@ export interface CompareDocument {
   interrupted: boolean;
   /** Path of report.html (undefined if it could not be written). */
   report: string | undefined;
+  /** With `--python`: the interpreter the article's programs ran on (null when none), and the notes. */
+  python: JsonPython | null;
+}
+
+export interface JsonPython {
+  /** The interpreter used, e.g. /usr/bin/python3.11; null when no usable Python 3 was found. */
+  interpreter: string | null;
+  version: string | null;
+  /** Module name → version, for the interpreter used. */
+  modules: Record<string, string>;
+  /** Which interpreter, or which programs could not run and how to install what they lack. */
+  notes: string[];
+  /** Every interpreter asked, with what it had. */
+  tried: { candidate: string; executable?: string; version?: string; missing: string[]; error?: string }[];
+}
+
+/** The article's Python program beside a mode: its own time, and how many times conc's. */
+export interface JsonTwin {
+  program: string;
+  workers: number | null;
+  seconds: number | null;
+  /** Over the Python program of sync (the article's loop). */
+  speedup: number | null;
+  /** Python's seconds ÷ conc's seconds for this mode. */
+  ratio: number | null;
+  /** From starting the interpreter to its exit, start-up and imports included. */
+  processSeconds: number | null;
+  cpuPercent: number;
+  failed: number;
+  count: number;
+  runs: number[];
+  /** What every run was checked for. */
+  check: string;
+  error?: string;
 }
 
 /** One mode's figures; null where a figure does not apply (floor of CPU work, speedup without sync). */
@@ -42,6 +78,8 @@ export interface JsonRow {
   runs: number[];
   auto?: ModeRow['auto'];
   error?: string;
+  /** With `--python`: the article's program for this mode, where it has one. */
+  python?: JsonTwin;
 }
 
 export function toDocument(args: {
@@ -52,6 +90,7 @@ export function toDocument(args: {
   task?: JobReport | undefined;
   recommendation: Recommendation;
   report: string | undefined;
+  python?: PythonInfo | undefined;
 }): CompareDocument {
   return {
     machine: args.machine,
@@ -62,7 +101,46 @@ export function toDocument(args: {
     recommendation: args.recommendation,
     interrupted: Boolean(args.io?.interrupted || args.cpu?.interrupted || args.task?.interrupted),
     report: args.report,
+    python: args.python ? jsonPython(args.python) : null,
   };
+}
+
+function jsonPython(info: PythonInfo): JsonPython {
+  const chosen = info.setup.chosen;
+  return {
+    interpreter: chosen ? (chosen.executable ?? chosen.candidate) : null,
+    version: chosen?.version ?? null,
+    modules: { ...(chosen?.modules ?? {}) },
+    notes: info.notes,
+    tried: info.setup.probes.map((p) => ({
+      candidate: p.candidate,
+      ...(p.executable !== undefined && { executable: p.executable }),
+      ...(p.version !== undefined && { version: p.version }),
+      missing: Object.keys(p.missing),
+      ...(p.error !== undefined && { error: p.error }),
+    })),
+  };
+}
+
+function jsonTwin(t: TwinRow): JsonTwin {
+  return {
+    program: t.program,
+    workers: t.runs.length > 0 ? t.workers : null,
+    seconds: finite(t.seconds),
+    speedup: t.speedup === null ? null : round(t.speedup),
+    ratio: t.ratio === null ? null : round(t.ratio),
+    processSeconds: finite(t.processSeconds),
+    cpuPercent: Math.round(t.cpuPercent),
+    failed: t.failed,
+    count: t.count,
+    runs: t.runs.map(round),
+    check: t.check,
+    ...(t.error !== undefined && { error: t.error }),
+  };
+}
+
+function finite(n: number): number | null {
+  return Number.isFinite(n) ? round(n) : null;
 }
 
 function jsonRow(row: ModeRow): JsonRow {
@@ -78,6 +156,7 @@ function jsonRow(row: ModeRow): JsonRow {
     runs: row.runs.map(round),
     ...(row.auto && { auto: row.auto }),
     ...(row.error !== undefined && { error: row.error }),
+    ...(row.python && { python: jsonTwin(row.python) }),
   };
 }
 

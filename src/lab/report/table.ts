@@ -1,6 +1,7 @@
 /** The comparison as terminal tables: one per job (cli-table3; plain text when not on a TTY). */
 import Table from 'cli-table3';
 import type { JobReport, ModeRow } from '../experiment.ts';
+import { times } from './text.ts';
 
 export interface TableOptions {
   /** Borders and header in color (a TTY). Default: plain. */
@@ -27,6 +28,54 @@ export function renderTable(report: JobReport, options: TableOptions = {}): stri
   const title = `${TITLES[report.job]}${report.interrupted ? ' — interrupted, partial' : ''}`;
   const notes = footnotes(report);
   return [title, table.toString(), ...notes].join('\n');
+}
+
+/**
+ * The article's Python programs beside conc's modes (`--python`): each program's own time, its speedup
+ * over the article's loop, its CPU use, and how many times conc's time it took. Undefined without any.
+ */
+export function renderPythonTable(report: JobReport, options: TableOptions = {}): string | undefined {
+  const rows = report.rows.filter((r) => r.python !== undefined);
+  if (rows.length === 0) return undefined;
+  const table = new Table({
+    head: [
+      'conc mode',
+      'conc s',
+      'Python program',
+      'workers',
+      'Python s',
+      'speedup',
+      'CPU use',
+      'Python ÷ conc',
+    ],
+    colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right'],
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    style: options.color ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] },
+  });
+  for (const row of rows) table.push(pythonCells(row));
+  const title = `${TITLES[report.job]}: the article's Python programs beside conc`;
+  const notes = [
+    "Python s: the program's own time, measured as the article does (after the interpreter started and imported its modules); a fresh interpreter per run, alternating with conc's runs.",
+    "speedup: over the article's loop (the _sync.py program). Python ÷ conc: how many times conc's time the program took.",
+    `Checked: ${[...new Set(rows.map((r) => r.python?.check).filter((c) => c))].join('; ') || '–'}.`,
+  ];
+  return [title, table.toString(), ...notes].join('\n');
+}
+
+function pythonCells(row: ModeRow): string[] {
+  const t = row.python!;
+  const conc = row.error === undefined ? row.seconds.toFixed(2) : 'failed';
+  if (t.error !== undefined) return [row.mode, conc, t.program, '–', '–', '–', '–', short(t.error)];
+  return [
+    row.mode,
+    conc,
+    t.program,
+    String(t.workers),
+    t.seconds.toFixed(2),
+    t.speedup === null ? '–' : `${t.speedup.toFixed(1)}×`,
+    `${Math.round(t.cpuPercent)}%`,
+    t.ratio === null ? '–' : times(t.ratio),
+  ];
 }
 
 function cells(row: ModeRow, io: boolean): string[] {

@@ -1,0 +1,59 @@
+/**
+ * What `conc compare` leaves: report.json and report.html written, then the JSON document or the
+ * tables (conc's modes, the article's Python programs beside them with --python) and the advice.
+ */
+import type { Comparison, ComparisonOptions } from '../lab/compare.ts';
+import { comparisonDocument, writeReports } from '../lab/compare.ts';
+import { stringifyDocument } from '../lab/report/json.ts';
+import { renderPythonTable, renderTable } from '../lab/report/table.ts';
+
+/**
+ * Writes the reports, then prints the JSON document or the tables. A report that cannot be written
+ * is said on stderr, after what is printed; returns whether the reports were written.
+ */
+export async function output(
+  comparison: Comparison,
+  options: ComparisonOptions,
+  flags: { out: string; json?: boolean | undefined },
+): Promise<boolean> {
+  let htmlPath: string | undefined;
+  let writeError: unknown;
+  let text: string;
+  try {
+    const written = await writeReports(comparison, options, flags.out);
+    htmlPath = written.html;
+    text = stringifyDocument(written.document);
+  } catch (error) {
+    writeError = error;
+    text = stringifyDocument(comparisonDocument(comparison, options, undefined));
+  }
+  if (flags.json) process.stdout.write(text);
+  else printHuman(comparison, htmlPath);
+  if (writeError)
+    process.stderr.write(
+      `conc: could not write the report to ${flags.out}: ${(writeError as Error).message}\n`,
+    );
+  return !writeError;
+}
+
+function printHuman(c: Comparison, htmlPath: string | undefined): void {
+  const color = process.stdout.isTTY === true;
+  const out: string[] = [];
+  const m = c.machine;
+  out.push(`Machine: ${m.cores} cores (${m.cpuModel}), Node ${m.node}, load ${m.load}`);
+  for (const report of [c.io, c.cpu, c.task]) {
+    if (!report) continue;
+    out.push('', renderTable(report, { color }));
+    const python = renderPythonTable(report, { color });
+    if (python) out.push('', python);
+  }
+  for (const note of c.python?.notes ?? []) out.push('', note);
+  if (c.interrupted) out.push('', 'Interrupted: the figures above are what was measured before Ctrl-C.');
+  const r = c.recommendation;
+  out.push('', `Recommendation: ${r.summary}`);
+  for (const a of [r.io, r.cpu, r.task]) if (a) out.push(`  ${a.text}`);
+  if (r.python) out.push(`  ${r.python}`);
+  for (const note of r.notes) out.push(`  Note: ${note}`);
+  if (htmlPath) out.push('', `Report: ${htmlPath}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}

@@ -1,0 +1,15 @@
+/** Leave Redis as you found it: the keys of a test's queues, which must all be gone when it ends. */
+import { Redis } from 'ioredis';
+
+/** Every key of these BullMQ queues still in Redis at `url`. */
+export async function leftoverKeys(url: string, queues: readonly string[]): Promise<string[]> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
+  try {
+    const keys: string[] = [];
+    for (const queue of queues) keys.push(...(await redis.keys(`bull:${queue}:*`)));
+    return keys;
+  } finally {
+    redis.disconnect();
+  }
+}
