@@ -190,11 +190,20 @@ describe('the Python figures in the reports', () => {
   it('the advice tells the article’s lesson in the measured figures', async () => {
     const cpu = await cpuReport();
     const lesson = pythonLesson(undefined, cpu)!;
-    expect(lesson).toMatch(/Python's 5 threads were 1\.0× its loop — the GIL/);
-    expect(lesson).toMatch(/conc's threads were 1\.7× sync; its Pool of processes 1\.8×/);
+    expect(lesson).toMatch(
+      /^The article's Python programs ran here too\. On the CPU job, Python's 5 threads were 1\.0× its loop: the GIL lets one thread run Python code at a time, while its Pool of processes was 1\.8×\. conc's threads were 1\.7× sync: each worker thread has its own JavaScript engine/,
+    );
     expect(lesson).toMatch(/Python's loop took 28× the time of conc's sync/);
     expect(advise(machine, { cpu }).python).toBe(lesson);
     expect(pythonLesson(undefined, undefined)).toBeUndefined();
+  });
+
+  it('on a job too small for conc’s threads, the advice says so rather than praise them', async () => {
+    const { runner, twin } = fakes({ sync: [0.06], threads: [0.22] }, { sync: [2.6], threads: [2.7] });
+    const cpu = await runExperiment({ job: 'cpu', modes: ['sync', 'threads'], runs: 1, runner, twin });
+    expect(pythonLesson(undefined, cpu)).toMatch(
+      /conc's threads were 0\.3× sync here: the job is too small for starting them to pay off/,
+    );
   });
 
   it('the JSON rows carry the Python figures; the HTML gains their table and a Python column', async () => {

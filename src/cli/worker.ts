@@ -6,7 +6,7 @@
  * Stopping is bounded whatever Redis does: the first signal drains within --grace, a second signal
  * (or the grace running out) stops at once; the exit code says which (WORKER_EXIT).
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { DEFAULT_REDIS } from '../backends/distributed/redis.ts';
 import { ConcError } from '../errors.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, WorkerLog } from '../worker/log.ts';
@@ -39,13 +39,19 @@ interface WorkerFlags {
   healthHost?: string;
 }
 
+/** Adds `conc worker` and its options to the program. */
 export function registerWorker(program: Command): void {
   const command = program
     .command('worker')
     .description(
       'Run distributed tasks from a Redis queue (BullMQ) on this machine, until SIGTERM or Ctrl-C.',
     )
-    .option('--redis <url>', 'Redis URL: redis://[user:password@]host:port, rediss:// for TLS', DEFAULT_REDIS)
+    // From the environment too: a password in argv is visible to every user of the machine (ps).
+    .addOption(
+      new Option('--redis <url>', 'Redis URL: redis://[user:password@]host:port, rediss:// for TLS')
+        .env('CONC_REDIS')
+        .default(DEFAULT_REDIS),
+    )
     .option('--queue <name>', 'queue to take jobs from', 'conc')
     .option(
       '--concurrency <n>',
@@ -159,14 +165,8 @@ function untilStopped(worker: DistributedWorker, graceMs: number): Promise<StopR
       if (stops === 1) {
         const grace =
           graceMs > 0 ? `running jobs have ${graceMs / 1000} s to finish` : 'stopping running jobs';
-        worker.log.info(
-          'worker.stopping',
-          `${signal}: taking no new jobs; ${grace} (${signal} again: stop now)`,
-          {
-            signal,
-            graceMs,
-          },
-        );
+        const line = `${signal}: taking no new jobs; ${grace} (${signal} again: stop now)`;
+        worker.log.info('worker.stopping', line, { signal, graceMs });
         lastResort(graceMs + FORCED_STOP_MAX_MS, WORKER_EXIT.left);
         void worker.stop().then(resolve);
       } else {
@@ -186,9 +186,11 @@ function exitCode(report: StopReport): number {
 
 function stoppedLine(report: StopReport, code: number): string {
   if (report.how === 'drained') return `stopped: every running job finished (exit ${code})`;
-  const parts = [`${report.returned} job${report.returned === 1 ? '' : 's'} put back in the queue`];
-  if (report.left > 0) parts.push(`${report.left} left to stalled-job recovery (Redis unreachable)`);
-  return `stopped at once: ${parts.join(', ')} (exit ${code})`;
+  const jobs = (n: number) => `${n} job${n === 1 ? '' : 's'}`;
+  const parts: string[] = [];
+  if (report.returned > 0) parts.push(`${jobs(report.returned)} put back in the queue`);
+  if (report.left > 0) parts.push(`${jobs(report.left)} left to stalled-job recovery (Redis unreachable)`);
+  return `stopped at once: ${parts.join(', ') || 'no job was running'} (exit ${code})`;
 }
 
 /** Exits with `code` after `ms` if the process is still alive then (the timer alone keeps nothing alive). */

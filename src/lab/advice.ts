@@ -94,8 +94,15 @@ export function pythonLesson(io: JobReport | undefined, cpu: JobReport | undefin
   const threads = ran(cpu, 'threads');
   const pool = ran(cpu, 'processes');
   if (threads?.twin.speedup != null) {
+    const conc = threads.row.speedup;
+    const nodeThreads =
+      conc === null
+        ? ''
+        : conc >= 1.3
+          ? ` conc's threads were ${x(conc)} sync: each worker thread has its own JavaScript engine, and they compute at once.`
+          : ` conc's threads were ${x(conc)} sync here: the job is too small for starting them to pay off (give it more work and they split it).`;
     parts.push(
-      `On the CPU job Python's ${threads.twin.workers} threads were ${x(threads.twin.speedup)} its loop — the GIL lets one thread run Python code at a time —${threads.row.speedup === null ? '' : ` where conc's threads were ${x(threads.row.speedup)} sync`}${pool?.twin.speedup != null ? `; its Pool of processes ${x(pool.twin.speedup)}` : ''}.`,
+      `On the CPU job, Python's ${threads.twin.workers} threads were ${x(threads.twin.speedup)} its loop: the GIL lets one thread run Python code at a time${pool?.twin.speedup != null ? `, while its Pool of processes was ${x(pool.twin.speedup)}` : ''}.${nodeThreads}`,
     );
   }
   const loop = ran(cpu, 'sync');
@@ -110,7 +117,7 @@ export function pythonLesson(io: JobReport | undefined, cpu: JobReport | undefin
       `On the I/O job asyncio was ${x(asyncio.twin.speedup)} Python's loop and conc's async ${x(asyncio.row.speedup)} sync: both overlap the waits on one thread.`,
     );
   }
-  return parts.length > 0 ? `The article's Python programs, run here: ${parts.join(' ')}` : undefined;
+  return parts.length > 0 ? `The article's Python programs ran here too. ${parts.join(' ')}` : undefined;
 }
 
 function adviseJob(machine: Machine, report: JobReport): JobAdvice | undefined {

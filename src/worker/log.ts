@@ -11,6 +11,7 @@
 export type LogFormat = 'text' | 'json';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
+/** The formats and levels `--log` and `--log-level` accept. */
 export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
@@ -32,6 +33,13 @@ export interface WorkerLogOptions {
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 
+/**
+ * A worker's log: lines of a level and above, as text or JSON, to a sink (stderr by default).
+ *
+ * @example
+ * const log = new WorkerLog({ format: 'json', queue: 'conc' });
+ * log.warn('redis.down', 'lost the connection to Redis', { attempts: 3 });
+ */
 export class WorkerLog {
   readonly format: LogFormat;
   readonly level: LogLevel;

@@ -36,6 +36,14 @@ export interface LiveState {
 const MAX_TASK_LABELS = 100;
 const BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
+/**
+ * One worker's metrics on a registry of its own, and the same counters as numbers.
+ *
+ * @example
+ * const metrics = new WorkerMetrics('conc', 2, { running: () => 0, ready: () => true, redisUp: () => true });
+ * metrics.ended('tasks#square', ['completed'], 0.004);
+ * const { body } = await metrics.text();
+ */
 export class WorkerMetrics {
   readonly registry = new Registry();
   readonly #calls: Counter<'task' | 'result'>;

@@ -96,6 +96,7 @@ export const DEFAULT_GRACE_MS = 25_000;
 
 const MODES: readonly LocalMode[] = ['threads', 'processes', 'async'];
 
+/** Checks a worker's options eagerly (InvalidOptionsError names the bad one) and fills in the defaults. */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
   const url = checkRedisUrl(options.redis, 'conc worker');
   const queue = checkQueueName(options.queue ?? 'conc', 'conc worker');

@@ -26,6 +26,14 @@ export interface RedisWatchOptions {
   onUp: (downForMs: number, attempts: number) => void;
 }
 
+/**
+ * Watches one connection: says once when Redis goes, reminds while it stays gone, says once when it is back.
+ *
+ * @example
+ * const watch = new RedisWatch(redis, { onDown: log, onStill: remind, onUp: log });
+ * watch.up; // false during an outage
+ * watch.stop();
+ */
 export class RedisWatch {
   readonly #redis: Redis;
   readonly #opts: RedisWatchOptions;

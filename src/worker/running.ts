@@ -29,6 +29,7 @@ export interface RunningParts {
   options: ResolvedWorkerOptions;
 }
 
+/** What startWorker returns: the parts of a started worker, answering as one (see DistributedWorker). */
 export class RunningWorker implements DistributedWorker {
   readonly queue: string;
   readonly concurrency: number;

@@ -94,6 +94,14 @@ export interface ShutdownParts {
   onForce: (reason: 'grace' | 'asked', running: number) => void;
 }
 
+/**
+ * The stop of one worker, started once: graceful within the grace, or forced (at once, or when asked
+ * during a graceful stop). Job handlers race {@link Shutdown.whenForced}.
+ *
+ * @example
+ * const shutdown = new Shutdown({ worker, active, graceMs: 25_000, stopTasks, redisUp, onForce });
+ * const report = await shutdown.stop(false); // { how: 'drained' | 'forced', returned, left }
+ */
 export class Shutdown {
   readonly #parts: ShutdownParts;
   #stopping: Promise<StopReport> | undefined;
