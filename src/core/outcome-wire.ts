@@ -4,6 +4,7 @@
  * travel as {@link WireError} and come back with their name, stack, code and cause chain.
  * Lean on purpose: worker entries load it.
  */
+import { AbortError, TaskTimeoutError } from '../errors.ts';
 import { fromWireError, toWireError, type WireError } from '../internal/error-wire.ts';
 import type { Failure, Outcome, OutcomeKind } from './outcome.ts';
 
@@ -72,4 +73,20 @@ export function outcomeToWire(o: Outcome): [OutcomeKind, unknown] {
 
 export function outcomeFromWire(kind: OutcomeKind, payload: unknown): Outcome {
   return kind === 'ok' ? { kind, value: payload } : failureFromWire(kind, (payload ?? {}) as WireFailure);
+}
+
+/**
+ * A cancel's reason as the task sees it: conc's own AbortError and TaskTimeoutError are rebuilt as
+ * themselves (so `instanceof` works in the task), anything else as error-wire rebuilds it.
+ */
+export function reasonFromWire(wire: WireError): Error {
+  const props = wire.props ?? {};
+  let error: Error;
+  if (props.code === TaskTimeoutError.code)
+    error = new TaskTimeoutError(String(props.task), Number(props.timeoutMs), wire.message);
+  else if (props.code === AbortError.code)
+    error = new AbortError(wire.message, wire.cause ? { cause: fromWireError(wire.cause) } : undefined);
+  else return fromWireError(wire);
+  if (wire.stack !== undefined) error.stack = wire.stack;
+  return error;
 }

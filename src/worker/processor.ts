@@ -19,6 +19,7 @@ import { type Outcome, uncloneableResult } from '../core/outcome.ts';
 import { outcomeToWire } from '../core/outcome-wire.ts';
 import { resolveOptions } from '../options.ts';
 import type { TaskRef } from '../tasks.ts';
+import { readReason } from './cancel-reason.ts';
 import { Refusal, type Request, RequestReader } from './request.ts';
 import { type Runner, Runners } from './runners.ts';
 
@@ -112,7 +113,8 @@ function runCalls(backend: Backend, request: Request, signal: AbortSignal | unde
     const outcomes: Outcome[] = new Array(calls.length);
     let left = calls.length;
     const onAbort = () => {
-      for (const call of list) call.cancel(signal?.reason);
+      const reason = readReason(signal?.reason);
+      for (const call of list) call.cancel(reason);
     };
     const list = calls.map(
       (args, i) =>

@@ -11,8 +11,9 @@ import { hostname } from 'node:os';
 import type { Job as BullJob, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bullConnection, openRedis, probeRedis, redact } from '../backends/distributed/redis.ts';
-import { cancelChannel } from '../backends/distributed/wire.ts';
+import { cancelChannel, parseCancel } from '../backends/distributed/wire.ts';
 import { buildAllowList } from './allow-list.ts';
+import { reasonText } from './cancel-reason.ts';
 import { type HealthServer, serveHealth } from './health.ts';
 import { jobHandler } from './job-handler.ts';
 import {
@@ -43,13 +44,9 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
   const processor = new JobProcessor({ modules, mode: o.mode, workers: o.localWorkers, host });
   // Jobs arrive only after run() (autorun: false), by when `handle` is set.
   let handle: ReturnType<typeof jobHandler>;
-  // A cancel can stop a task only on a thread or process of its own. In mode async it could only be
-  // abandoned, so no AbortSignal is made per job (BullMQ makes one for a processor that takes three
-  // arguments): it costs more than a tiny task (~25 µs in Node 20).
-  const processJob =
-    o.mode === 'async'
-      ? (job: BullJob, token?: string) => handle(job, token)
-      : (job: BullJob, token?: string, signal?: AbortSignal) => handle(job, token, signal);
+  // Every job gets its AbortSignal (BullMQ makes one for a processor that takes three arguments): a
+  // cancel reaches the task's taskSignal() in every local mode, async included.
+  const processJob = (job: BullJob, token?: string, signal?: AbortSignal) => handle(job, token, signal);
   const worker: Worker = new bull.Worker(o.queue, processJob, {
     connection: bullConnection(o.url),
     concurrency: o.concurrency,
@@ -132,7 +129,9 @@ async function listenForCancels(worker: Worker, o: ResolvedWorkerOptions): Promi
   const subscriber = await openRedis(o.url);
   subscriber.on('error', () => {}); // its outages are reported by the Redis watch (redis-watch.ts)
   subscriber.on('message', (_channel: string, text: string) => {
-    for (const id of text.split(' ')) worker.cancelJob(id, 'cancelled by the caller');
+    // BullMQ hands a cancel's reason to the job's AbortSignal as text: the caller's error, as data
+    const { ids, reason } = parseCancel(text);
+    for (const id of ids) worker.cancelJob(id, reasonText(reason));
   });
   await subscriber.subscribe(cancelChannel(worker.opts.prefix ?? 'bull', o.queue));
   return subscriber;

@@ -92,7 +92,7 @@ export class DistributedBackend implements Backend {
     if (job.settled) return;
     if (job.state === 'running') this.#entries.count(jobName(job.ref), 'cancelled'); // it was sent
     const done = this.#entries.cancel(job, reason);
-    if (done) this.#cancelRemote([done]);
+    if (done) this.#cancelRemote([done], reason);
   }
 
   stats(): BackendStats {
@@ -119,7 +119,7 @@ export class DistributedBackend implements Backend {
     if (cancel) {
       const entries = this.#entries.all();
       for (const entry of entries) this.#entries.fail(entry, { kind: 'aborted', reason: cancel.reason });
-      this.#cancelRemote(entries);
+      this.#cancelRemote(entries, cancel.reason);
     } else {
       await this.#entries.idle();
     }
@@ -173,7 +173,7 @@ export class DistributedBackend implements Backend {
     const onWorkers = (count: number) => {
       this.#workers = count;
     };
-    const cancelRemote = (entries: Entry[]) => this.#cancelRemote(entries);
+    const cancelRemote = (entries: Entry[], reason: unknown) => this.#cancelRemote(entries, reason);
     this.#deadlines = new Deadlines(link, this.#entries, {
       url: this.#url,
       queue: this.#queue,
@@ -194,13 +194,16 @@ export class DistributedBackend implements Backend {
     return link;
   }
 
-  /** Removes waiting jobs from Redis; asks the workers running the others to stop them. */
-  #cancelRemote(entries: Entry[]): void {
+  /** Removes waiting jobs from Redis; asks the workers running the others to stop them, with `reason`. */
+  #cancelRemote(entries: Entry[], reason: unknown): void {
     const link = this.#link;
     const sent = entries.filter((entry) => entry.added !== undefined);
     if (!link || sent.length === 0) return; // never left this process
     const chore = Promise.all(sent.map((entry) => entry.added)).then(() =>
-      link.cancel(sent.map((entry) => entry.id)),
+      link.cancel(
+        sent.map((entry) => entry.id),
+        reason,
+      ),
     );
     this.#chores.add(chore);
     void chore.finally(() => this.#chores.delete(chore));

@@ -3,6 +3,8 @@
  * these guards cover what it cannot report: a worker that went silent (a blocked event loop, a lost
  * machine) and a queue no worker listens to. Timed entries only.
  */
+import type { Outcome } from '../../core/outcome.ts';
+import { publicError } from '../../core/public-error.ts';
 import type { Entries } from './entries.ts';
 import type { Entry } from './entry.ts';
 import type { Link } from './link.ts';
@@ -14,7 +16,8 @@ export interface DeadlineOptions {
   /** What the last look at the queue found: how many workers listen. */
   onWorkers: (count: number) => void;
   /** The entry is given up: stop its BullMQ job. */
-  cancelRemote: (entries: Entry[]) => void;
+  /** Stops jobs on the workers running them; their tasks' signals abort with `reason`. */
+  cancelRemote: (entries: Entry[], reason: unknown) => void;
 }
 
 export class Deadlines {
@@ -43,8 +46,9 @@ export class Deadlines {
 
   #silent(entry: Entry, ms: number): void {
     if (entry.state === 'done') return;
-    this.#entries.fail(entry, { kind: 'timeout', ms });
-    this.#opts.cancelRemote([entry]);
+    const outcome: Outcome = { kind: 'timeout', ms };
+    this.#entries.fail(entry, outcome);
+    this.#opts.cancelRemote([entry], publicError(outcome, entry.task));
   }
 
   /** A timed job still waits after its timeout: fine while workers are busy, an error when there are none. */
@@ -61,8 +65,9 @@ export class Deadlines {
     const message =
       `Task "${entry.task}" did not start within ${ms} ms: no conc worker listens on queue "${queue}" ` +
       `at ${redact(url)}. Start one: conc worker --redis <url> --queue ${queue}`;
-    this.#entries.fail(entry, { kind: 'timeout', ms, message });
-    this.#opts.cancelRemote([entry]);
+    const outcome: Outcome = { kind: 'timeout', ms, message };
+    this.#entries.fail(entry, outcome);
+    this.#opts.cancelRemote([entry], publicError(outcome, entry.task));
   }
 }
 

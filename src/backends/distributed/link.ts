@@ -6,7 +6,7 @@
 import { Job as BullJob, type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bounded, bullConnection, openRedis, probeRedis, unreachable } from './redis.ts';
-import { cancelChannel, type JobData } from './wire.ts';
+import { cancelChannel, cancelText, type JobData } from './wire.ts';
 
 export interface NewJob {
   name: string;
@@ -62,7 +62,7 @@ export class Link {
   }
 
   /** Removes waiting jobs; asks the workers running the others (remove refuses locked jobs) to stop them. */
-  async cancel(ids: string[]): Promise<void> {
+  async cancel(ids: string[], reason: unknown): Promise<void> {
     const running: string[] = [];
     await Promise.all(
       ids.map(async (id) => {
@@ -70,7 +70,8 @@ export class Link {
         if (removed !== 1) running.push(id);
       }),
     );
-    if (running.length > 0) await this.redis.publish(this.cancelChannel, running.join(' ')).catch(() => 0);
+    if (running.length > 0)
+      await this.redis.publish(this.cancelChannel, cancelText(running, reason)).catch(() => 0);
   }
 
   async fate(id: string): Promise<Fate> {

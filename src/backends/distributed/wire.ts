@@ -17,6 +17,7 @@ import { basename } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { OutcomeKind } from '../../core/outcome.ts';
 import type { WireFailure } from '../../core/outcome-wire.ts';
+import { toWireError, type WireError } from '../../internal/error-wire.ts';
 import type { TaskRef } from '../../tasks.ts';
 
 const EXTENSION = /\.(?:[cm]?[jt]s|tsx|jsx)$/;
@@ -156,7 +157,32 @@ function describe(kind: OutcomeKind, w: WireFailure): string {
   return kind === 'timeout' ? `timed out after ${w.ms} ms` : kind;
 }
 
-/** The channel on which executors ask workers to stop running jobs (ids separated by spaces). */
+/** The channel on which executors ask workers to stop running jobs (see {@link cancelText}). */
 export function cancelChannel(prefix: string, queue: string): string {
   return `${prefix}:${queue}:conc-cancel`;
+}
+
+/**
+ * A cancel as published: the job ids and the reason the caller got, so that the tasks' `taskSignal()`
+ * abort with that same error on the worker. A reason that JSON cannot carry is left out.
+ */
+export function cancelText(ids: string[], reason: unknown): string {
+  try {
+    return JSON.stringify({ ids, reason: toWireError(reason) });
+  } catch {
+    return JSON.stringify({ ids });
+  }
+}
+
+/** Reads a cancel back; an unreadable one names no job. */
+export function parseCancel(text: string): { ids: string[]; reason: WireError | undefined } {
+  try {
+    const parsed = JSON.parse(text) as { ids?: unknown; reason?: WireError };
+    const ids = Array.isArray(parsed.ids)
+      ? parsed.ids.filter((id): id is string => typeof id === 'string')
+      : [];
+    return { ids, reason: parsed.reason };
+  } catch {
+    return { ids: [], reason: undefined };
+  }
 }

@@ -15,7 +15,6 @@
  * A cancelled call is always answered (a skipped one as `aborted`), so results keep lining up with the
  * jobs they belong to and the parent learns when the call let go of its worker.
  */
-import { AbortError, TaskTimeoutError } from '../../errors.ts';
 import { fromWireError, toWireError, type WireError } from '../../internal/error-wire.ts';
 
 export interface TaskDef {
@@ -103,20 +102,4 @@ export type FromWorker = DoneMessage | Notice;
 /** The cancel of call `id`, its reason (any thrown value) as data. */
 export function cancelMessage(id: number, reason: unknown): CancelMessage {
   return { t: 'cancel', id, reason: toWireError(reason) };
-}
-
-/**
- * A cancel's reason as the task sees it: conc's own AbortError and TaskTimeoutError are rebuilt as
- * themselves (so `instanceof` works in the task), anything else as error-wire rebuilds it.
- */
-export function cancelReason(wire: WireError): Error {
-  const props = wire.props ?? {};
-  let error: Error;
-  if (props.code === TaskTimeoutError.code)
-    error = new TaskTimeoutError(String(props.task), Number(props.timeoutMs), wire.message);
-  else if (props.code === AbortError.code)
-    error = new AbortError(wire.message, wire.cause ? { cause: fromWireError(wire.cause) } : undefined);
-  else return fromWireError(wire);
-  if (wire.stack !== undefined) error.stack = wire.stack;
-  return error;
 }

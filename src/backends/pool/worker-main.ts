@@ -18,7 +18,7 @@
  * task reads `signal.aborted` — and a process yields to its event loop every YIELD_MS of work.
  */
 
-import { failureToWire, type WireFailure } from '../../core/outcome-wire.ts';
+import { failureToWire, reasonFromWire, type WireFailure } from '../../core/outcome-wire.ts';
 import { TaskNotFoundError } from '../../errors.ts';
 import { toWireError, type WireError } from '../../internal/error-wire.ts';
 import { resolveTask } from '../../internal/resolve-task.ts';
@@ -28,7 +28,6 @@ import {
   CallFlag,
   type CancelMessage,
   Counter,
-  cancelReason,
   type FromWorker,
   type InitMessage,
   RESULT_WIDTH,
@@ -236,7 +235,7 @@ class WorkerLoop {
     const running = message.id === this.#scopeId && this.#scope !== undefined;
     this.#channel.post({ t: 'cancelled', id: message.id, running });
     if (running) {
-      this.#scope!.abort(cancelReason(message.reason));
+      this.#scope!.abort(reasonFromWire(message.reason));
       this.#urgent = true;
     } else {
       const q = this.#queue;
