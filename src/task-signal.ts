@@ -21,9 +21,9 @@ interface Current {
 }
 
 const KEY = Symbol.for('conc.task.current');
-const holder: Current =
-  ((globalThis as Record<symbol, unknown>)[KEY] as Current | undefined) ??
-  ((globalThis as Record<symbol, unknown>)[KEY] = { scope: undefined } as Current);
+const shared = globalThis as Record<symbol, Current | undefined>;
+shared[KEY] ??= { scope: undefined };
+const holder: Current = shared[KEY];
 
 /**
  * The running task's AbortSignal: it aborts when the caller's signal aborts, the task's timeout passes,

@@ -67,7 +67,10 @@ export class InlineBackend implements Backend {
     if (job.settled) return;
     job.settle({ kind: 'aborted', reason });
     const running = this.#running.get(job);
-    if (!running) return this.#next(); // drops it from the queue (and a draining close() may now finish)
+    if (!running) {
+      this.#next(); // drops it from the queue (and a draining close() may now finish)
+      return;
+    }
     running.scope.abort(reason);
     this.#release(job);
   }

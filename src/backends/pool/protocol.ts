@@ -15,7 +15,7 @@
  * A cancelled call is always answered (a skipped one as `aborted`), so results keep lining up with the
  * jobs they belong to and the parent learns when the call let go of its worker.
  */
-import { fromWireError, toWireError, type WireError } from '../../internal/error-wire.ts';
+import { toWireError, type WireError } from '../../internal/error-wire.ts';
 
 export interface TaskDef {
   key: number;
