@@ -23,5 +23,13 @@ export type { ExecutorOptions, Mode } from './options.ts';
 export { taskSignal } from './task-signal.ts';
 export type { AnyTaskRef, TaskArgs, TaskRef, TaskRefs, TaskResult } from './tasks.ts';
 export { defineTasks, isTaskRef, taskRef } from './tasks.ts';
-export type { DistributedWorker, WorkerOptions } from './worker/index.ts';
+export type {
+  DistributedWorker,
+  LogFormat,
+  LogLevel,
+  StopReport,
+  TaskCounts,
+  WorkerOptions,
+  WorkerStats,
+} from './worker/index.ts';
 export { startWorker } from './worker/index.ts';

@@ -74,7 +74,7 @@ export function advise(
               `${a.job === 'task' ? 'Your task' : `The ${a.job === 'io' ? 'I/O' : 'CPU'} job`} is ${a.verdict === 'io-bound' ? 'I/O' : 'CPU'}-bound: use ${a.use}.`,
           )
           .join(' ');
-  const python = pythonLesson(reports.io, reports.cpu);
+  const python = pythonLesson(machine, reports.io, reports.cpu);
   return { summary, io, cpu, task, notes, ...(python && { python }) };
 }
 
@@ -82,7 +82,11 @@ export function advise(
  * The article's lesson, measured: Python's threads against its loop on the CPU job (the GIL), its
  * Pool, asyncio against its loop on the I/O job — each beside conc's figure for the same mode.
  */
-export function pythonLesson(io: JobReport | undefined, cpu: JobReport | undefined): string | undefined {
+export function pythonLesson(
+  machine: Machine,
+  io: JobReport | undefined,
+  cpu: JobReport | undefined,
+): string | undefined {
   const ran = (report: JobReport | undefined, mode: Mode) => {
     const row = report?.rows.find((r) => r.mode === mode);
     const twin = row?.python;
@@ -95,12 +99,16 @@ export function pythonLesson(io: JobReport | undefined, cpu: JobReport | undefin
   const pool = ran(cpu, 'processes');
   if (threads?.twin.speedup != null) {
     const conc = threads.row.speedup;
+    // conc's threads lose either to start-up (a small job) or to other programs holding the cores
+    const crowded = threads.row.cpuPercent < machine.cores * 100 * 0.75;
     const nodeThreads =
       conc === null
         ? ''
         : conc >= 1.3
           ? ` conc's threads were ${x(conc)} sync: each worker thread has its own JavaScript engine, and they compute at once.`
-          : ` conc's threads were ${x(conc)} sync here: the job is too small for starting them to pay off (give it more work and they split it).`;
+          : crowded
+            ? ` conc's threads were ${x(conc)} sync here, using ${pct(threads.row.cpuPercent)} of ${machine.cores * 100}%: other programs held the cores.`
+            : ` conc's threads were ${x(conc)} sync here: the job is too small for starting them to pay off (give it more work and they split it).`;
     parts.push(
       `On the CPU job, Python's ${threads.twin.workers} threads were ${x(threads.twin.speedup)} its loop: the GIL lets one thread run Python code at a time${pool?.twin.speedup != null ? `, while its Pool of processes was ${x(pool.twin.speedup)}` : ''}.${nodeThreads}`,
     );
