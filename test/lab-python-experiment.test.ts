@@ -128,6 +128,10 @@ describe('runExperiment with twins', () => {
       error: 'not run: /usr/bin/python3 has no aiohttp',
     });
     expect(report.rows[1]!.speedup).toBe(2);
+    const table = renderPythonTable(report)!;
+    expect(table).toMatch(/│ async +│ +0\.50 │ cpu_bound_async\.py +│ +– │ +– │ +– │ +– │ +not run │/);
+    expect(table).toMatch(/│ sync +│ +1\.00 │ cpu_bound_sync\.py +│ +– │ +– │ +– │ +– │ +failed │/);
+    expect(table).toContain('cpu_bound_async.py: not run: /usr/bin/python3 has no aiohttp');
   });
 
   it('stops at an abort during a twin run and keeps what was measured', async () => {
@@ -242,6 +246,7 @@ describe('the Python figures in the reports', () => {
             missing: {},
           },
           probes: [],
+          explicit: false,
         },
         notes: ['Python: the article’s programs run on /usr/bin/python3.11.'],
       },

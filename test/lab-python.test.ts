@@ -80,7 +80,11 @@ describe('finding a Python for the article’s programs', () => {
         /has no requests and no aiohttp, so io_bound_sync\.py, io_bound_threading\.py, io_bound_asyncio\.py, io_bound_multiprocessing\.py will not run/,
       );
       expect(note).toMatch(
-        /apt-get install python3-requests python3-aiohttp \(for \/usr\/bin\/python3, which conc also tries\)/,
+        /apt-get install python3-requests python3-aiohttp \(for \/usr\/bin\/python3: then run with --python \/usr\/bin\/python3\)/,
+      );
+      // found on its own (no --python PATH), the note says conc tries Debian's interpreter too
+      expect(setupNotes({ ...setup, explicit: false }, TWINS)[0]).toMatch(
+        /\(for \/usr\/bin\/python3, which conc also tries\)/,
       );
       expect(note).toMatch(/-m pip install requests aiohttp/);
       // the CPU programs need nothing beyond the standard library: they still run

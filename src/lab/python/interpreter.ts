@@ -36,6 +36,8 @@ export interface PythonSetup {
   chosen: PythonProbe | undefined;
   /** Every candidate asked, in order. */
   probes: PythonProbe[];
+  /** Whether the interpreter was named (`--python PATH`): then no other is tried. */
+  explicit: boolean;
 }
 
 // Prints one JSON line: the interpreter, its version, and each module's version or import error.
@@ -77,7 +79,7 @@ export async function findPython(
     (a, p) => (a && score(a) >= score(p) ? a : p),
     undefined,
   );
-  return { chosen: best, probes };
+  return { chosen: best, probes, explicit: explicit !== undefined };
 }
 
 /** Every `python3` on PATH, in PATH order, then Debian's; one entry per file. */
@@ -197,7 +199,7 @@ export function setupNotes(setup: PythonSetup, programs: readonly TwinProgram[])
   const others = setup.probes.filter((p) => p !== chosen).map(describeProbe);
   return [
     `Python: ${exe} (Python ${chosen.version}) has no ${lacking.join(' and no ')}, so ${blocked.map((b) => b.program.file).join(', ')} will not run. ` +
-      `Install ${lacking.length === 1 ? 'it' : 'them'} — Debian/Ubuntu: apt-get install ${lacking.map((m) => DEBIAN_PACKAGES[m]).join(' ')} (for ${DEBIAN_PYTHON}, which conc also tries) — or ${exe} -m pip install ${lacking.join(' ')}.` +
+      `Install ${lacking.length === 1 ? 'it' : 'them'} — Debian/Ubuntu: apt-get install ${lacking.map((m) => DEBIAN_PACKAGES[m]).join(' ')} ${setup.explicit ? `(for ${DEBIAN_PYTHON}: then run with --python ${DEBIAN_PYTHON})` : `(for ${DEBIAN_PYTHON}, which conc also tries)`} — or ${exe} -m pip install ${lacking.join(' ')}.` +
       (others.length > 0 ? ` Also tried: ${others.join('; ')}.` : ''),
   ];
 }

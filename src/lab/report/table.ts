@@ -58,6 +58,9 @@ export function renderPythonTable(report: JobReport, options: TableOptions = {})
     "Python s: the program's own time, measured as the article does (after the interpreter started and imported its modules); a fresh interpreter per run, alternating with conc's runs.",
     "speedup: over the article's loop (the _sync.py program). Python ÷ conc: how many times conc's time the program took.",
     `Checked: ${[...new Set(rows.map((r) => r.python?.check).filter((c) => c))].join('; ') || '–'}.`,
+    ...rows
+      .filter((r) => r.python?.error !== undefined)
+      .map((r) => `${r.python!.program}: ${r.python!.error}`),
   ];
   return [title, table.toString(), ...notes].join('\n');
 }
@@ -65,7 +68,19 @@ export function renderPythonTable(report: JobReport, options: TableOptions = {})
 function pythonCells(row: ModeRow): string[] {
   const t = row.python!;
   const conc = row.error === undefined ? row.seconds.toFixed(2) : 'failed';
-  if (t.error !== undefined) return [row.mode, conc, t.program, '–', '–', '–', '–', short(t.error)];
+  if (t.error !== undefined) {
+    // the reason is a footnote: a path and a module name do not fit a column
+    return [
+      row.mode,
+      conc,
+      t.program,
+      '–',
+      '–',
+      '–',
+      '–',
+      t.error.startsWith('not run') ? 'not run' : 'failed',
+    ];
+  }
   return [
     row.mode,
     conc,
