@@ -81,6 +81,8 @@ class WorkerLoop {
   #lastYield = 0;
   /** The running call and its scope (set from when it leaves the queue until it has settled). */
   #scope: TaskScope | undefined;
+  /** The last call's scope, kept for the next call while it is still blank. */
+  #spare: TaskScope | undefined;
   #scopeId = -1;
   /** Cancels handled so far, compared with the parent's count (threads). */
   #cancelsSeen = 0;
@@ -134,7 +136,10 @@ class WorkerLoop {
       if (flags & SKIPPED) this.#skip(id, key, args as WireError);
       else {
         // current from here (a cancel while its module loads counts) until it has settled
-        this.#scope = new TaskScope(this.#poll);
+        // a scope the last call never asked for (nor was cancelled) holds no state: use it again
+        const spare = this.#spare;
+        this.#scope = spare && !spare.listening && !spare.aborted ? spare : new TaskScope(this.#poll);
+        this.#spare = this.#scope;
         this.#scopeId = id;
         const fn = this.#fns[key] ?? (await this.#resolve(id, key));
         const pending = fn && this.#call(fn, id, key, args, flags);
