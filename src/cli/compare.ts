@@ -19,17 +19,14 @@ import {
 } from '../lab/compare.ts';
 import type { JobName } from '../lab/experiment.ts';
 import { loadTarget, ProfileInputError, parseArgLists } from '../lab/profile.ts';
-import { createProgress, type Progress } from '../lab/progress.ts';
+import { createProgress } from '../lab/progress.ts';
 import { output } from './compare-output.ts';
-import { choiceOption, Exit, intOption, UsageError } from './shared.ts';
+import { choiceOption, Exit, INTERRUPTED, intOption, stopOnCtrlC, UsageError } from './shared.ts';
 import { gatherUrls } from './urls.ts';
 
 const LOCAL_MODES: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 'auto'];
 const PYTHON_HELP =
   "also run the article's seven Python programs beside their modes (the I/O ones need requests and aiohttp; default: the first python3 that has them)";
-/** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
-const INTERRUPTED = 130;
-
 interface CompareFlags {
   urlsFile?: string;
   job?: 'io' | 'cpu' | 'both';
@@ -117,7 +114,9 @@ async function compare(args: string[], flags: CompareFlags): Promise<number> {
   const { urls, modes, task, jobs } = await plan(args, flags);
   const controller = new AbortController();
   const progress = createProgress();
-  const undoCtrlC = stopOnCtrlC(controller, progress);
+  const undoCtrlC = stopOnCtrlC(controller, () =>
+    progress.say('conc: stopping — closing workers and servers (Ctrl-C again to quit at once)'),
+  );
   const options: ComparisonOptions = {
     jobs,
     modes,
@@ -184,19 +183,6 @@ async function plan(
     );
   }
   return { urls, modes, task, jobs };
-}
-
-/** Ctrl-C once aborts the run (it closes its workers and servers); twice quits at once. Returns the undo. */
-function stopOnCtrlC(controller: AbortController, progress: Progress): () => void {
-  let presses = 0;
-  const onSigint = () => {
-    presses++;
-    if (presses > 1) process.exit(INTERRUPTED);
-    progress.say('conc: stopping — closing workers and servers (Ctrl-C again to quit at once)');
-    controller.abort(new Error('interrupted by Ctrl-C'));
-  };
-  process.on('SIGINT', onSigint);
-  return () => process.off('SIGINT', onSigint);
 }
 
 /** Your task for job 'task': loaded as `conc profile` loads it; the --args list repeated. */

@@ -9,14 +9,20 @@ import type { Mode } from '../executor.ts';
 import { MODES } from '../executor.ts';
 import type { DownloadResult } from '../http/download.ts';
 import { type IoJobOptions, type IoReport, runIoJob } from '../workloads/io-job.ts';
-import { choiceOption, Exit, intOption, printJson, UsageError, watchingAuto } from './shared.ts';
+import {
+  choiceOption,
+  Exit,
+  INTERRUPTED,
+  intOption,
+  printJson,
+  stopOnCtrlC,
+  UsageError,
+  watchingAuto,
+} from './shared.ts';
 import { gatherUrls } from './urls.ts';
 
 /** Failures listed on stderr without --verbose; the rest are counted. */
 const SHOWN_FAILURES = 10;
-/** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
-const INTERRUPTED = 130;
-
 interface IoFlags {
   urlsFile?: string;
   mode: Mode;
@@ -99,7 +105,11 @@ async function runIo(args: string[], flags: IoFlags): Promise<number> {
     bar?.update(done);
   });
   bar?.start(total, 0);
-  const undoCtrlC = stopOnCtrlC(controller, () => bar?.stop());
+  // each download in flight is cancelled (its task's signal aborts its request); the bar stops first
+  const undoCtrlC = stopOnCtrlC(controller, () => {
+    bar?.stop();
+    process.stderr.write('conc: stopping the downloads (Ctrl-C again to quit at once)\n');
+  });
   let outcome: IoReport;
   let auto: { line: string; json: Record<string, unknown> } | undefined;
   try {
@@ -143,23 +153,6 @@ function jobOptions(
     signal,
     onProgress: (_done, _total, result) => onResult(result),
   };
-}
-
-/**
- * Ctrl-C once aborts the job: each download in flight is cancelled (its task's signal aborts its
- * request) and the workers close; the bar is stopped first. Twice quits at once. Returns the undo.
- */
-function stopOnCtrlC(controller: AbortController, beforeSaying: () => void): () => void {
-  let presses = 0;
-  const onSigint = () => {
-    presses++;
-    if (presses > 1) process.exit(INTERRUPTED);
-    beforeSaying();
-    process.stderr.write('conc: stopping the downloads (Ctrl-C again to quit at once)\n');
-    controller.abort(new Error('interrupted by Ctrl-C'));
-  };
-  process.on('SIGINT', onSigint);
-  return () => process.off('SIGINT', onSigint);
 }
 
 /**

@@ -60,3 +60,22 @@ export async function watchingAuto<T>(
   const { chosen, verdict, width, reason } = choice;
   return { result, auto: { line: describeAutoChoice(choice), json: { chosen, verdict, width, reason } } };
 }
+
+/** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
+export const INTERRUPTED = 130;
+
+/**
+ * Ctrl-C once aborts `controller` (a command's run closes its workers and servers on that) after
+ * `say` told the user what stops; twice quits at once. Returns the undo.
+ */
+export function stopOnCtrlC(controller: AbortController, say: () => void): () => void {
+  let presses = 0;
+  const onSigint = () => {
+    presses++;
+    if (presses > 1) process.exit(INTERRUPTED);
+    say();
+    controller.abort(new Error('interrupted by Ctrl-C'));
+  };
+  process.on('SIGINT', onSigint);
+  return () => process.off('SIGINT', onSigint);
+}
