@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Backend, BackendStats, Cancel } from '../../core/backend.ts';
 import type { Job } from '../../core/job.ts';
-import { type Failure, type Outcome, type OutcomeKind, uncloneableArguments } from '../../core/outcome.ts';
+import { type Failure, uncloneableArguments } from '../../core/outcome.ts';
 import { InvalidOptionsError, RedisError, TaskNotFoundError } from '../../errors.ts';
 import type { TaskRef } from '../../tasks.ts';
 import { Adder } from './adder.ts';
@@ -23,6 +23,7 @@ import { Entries } from './entries.ts';
 import { Entry } from './entry.ts';
 import type { Link } from './link.ts';
 import { bounded, checkQueueName, checkRedisUrl, DEFAULT_REDIS, redact, unreachable } from './redis.ts';
+import { TaskCounts } from './task-counts.ts';
 import { trackEvents } from './tracker.ts';
 import { Watchdog } from './watchdog.ts';
 import { encode, type JobData, jobName } from './wire.ts';
@@ -50,7 +51,11 @@ export class DistributedBackend implements Backend {
   readonly #queue: string;
   readonly #init: Pick<JobData, 'i' | 'ia'> = {};
   readonly #tag = randomBytes(6).toString('hex');
-  readonly #entries = new CountedEntries(() => this.#adder.schedule());
+  readonly #counts = new TaskCounts();
+  readonly #entries = new Entries(
+    () => this.#adder.schedule(),
+    (entry, kind) => this.#counts.ended(entry.name, kind),
+  );
   readonly #adder: Adder;
   #link: Link | undefined;
   #connecting: Promise<Link> | undefined;
@@ -90,7 +95,6 @@ export class DistributedBackend implements Backend {
 
   cancel(job: Job, reason: unknown): void {
     if (job.settled) return;
-    if (job.state === 'running') this.#entries.count(jobName(job.ref), 'cancelled'); // it was sent
     const done = this.#entries.cancel(job, reason);
     if (done) this.#cancelRemote([done], reason);
   }
@@ -111,7 +115,7 @@ export class DistributedBackend implements Backend {
       queue: this.#queue,
       readded: this.#adder.readded,
       reconnects: this.#watchdog?.reconnects ?? 0,
-      byTask: this.#entries.counts(),
+      byTask: this.#counts.snapshot(),
     };
   }
 
@@ -184,12 +188,12 @@ export class DistributedBackend implements Backend {
     // A job put back after it ran (its worker died or stopped) runs again: counted as retried.
     link.events.on('waiting', ({ jobId, prev }: { jobId: string; prev?: string }) => {
       const entry = prev === 'active' ? this.#entries.get(jobId) : undefined;
-      if (entry) this.#entries.count(entry.name, 'retried', entry.open);
+      if (entry) this.#counts.add(entry.name, 'retried', entry.open);
     });
     this.#watchdog = new Watchdog(link, this.#entries, this.#adder, {
       url: this.#url,
       onWorkers,
-      onReadd: (entry) => this.#entries.count(entry.name, 'retried', entry.open),
+      onReadd: (entry) => this.#counts.add(entry.name, 'retried', entry.open),
     });
     return link;
   }
@@ -249,42 +253,4 @@ function groupByTask(jobs: readonly Job[]): Job[][] {
     else groups.set(key, [job]);
   }
   return [...groups.values()];
-}
-
-/** Calls by task and what became of them: the counters a `conc worker` exposes, on the caller's side. */
-type Counts = Record<'completed' | 'failed' | 'cancelled' | 'refused' | 'retried', number>;
-const COUNTED: Partial<Record<OutcomeKind, keyof Counts>> = {
-  ok: 'completed',
-  aborted: 'cancelled',
-  'not-found': 'refused',
-};
-
-/** Entries that count each call's outcome as it settles (every settle, a fail too, comes through here). */
-class CountedEntries extends Entries {
-  readonly #byTask = new Map<string, Counts>();
-
-  count(task: string, what: keyof Counts, n = 1): void {
-    const counts = this.#byTask.get(task) ?? {
-      completed: 0,
-      failed: 0,
-      cancelled: 0,
-      refused: 0,
-      retried: 0,
-    };
-    counts[what] += n;
-    this.#byTask.set(task, counts);
-  }
-
-  counts(): Record<string, Counts> {
-    return Object.fromEntries([...this.#byTask].map(([task, counts]) => [task, { ...counts }]));
-  }
-
-  override settle(entry: Entry, outcomes: readonly Outcome[]): void {
-    if (entry.state !== 'done' && this.get(entry.id) === entry) {
-      entry.jobs.forEach((job, i) => {
-        if (!job.settled) this.count(entry.name, COUNTED[outcomes[i]!.kind] ?? 'failed');
-      });
-    }
-    super.settle(entry, outcomes);
-  }
 }

@@ -4,7 +4,7 @@
  * the counters follow from the moves instead of being kept by hand in each event handler.
  */
 import type { Job } from '../../core/job.ts';
-import type { Outcome } from '../../core/outcome.ts';
+import type { Outcome, OutcomeKind } from '../../core/outcome.ts';
 import type { Entry, EntryState } from './entry.ts';
 
 export class Entries {
@@ -17,10 +17,15 @@ export class Entries {
   #running = 0;
   #idleWaiters: (() => void)[] = [];
   readonly #onRoom: () => void;
+  readonly #onEnded: (entry: Entry, kind: OutcomeKind) => void;
 
-  /** `onRoom`: an entry left Redis (or never will reach it), so another may be sent. */
-  constructor(onRoom: () => void) {
+  /**
+   * `onRoom`: an entry left Redis (or never will reach it), so another may be sent. `onEnded`: a call
+   * of a live entry ended with `kind` (every settle and cancel comes through here).
+   */
+  constructor(onRoom: () => void, onEnded: (entry: Entry, kind: OutcomeKind) => void = () => {}) {
     this.#onRoom = onRoom;
+    this.#onEnded = onEnded;
   }
 
   get size(): number {
@@ -71,7 +76,9 @@ export class Entries {
   settle(entry: Entry, outcomes: readonly Outcome[]): void {
     if (!this.#drop(entry)) return;
     entry.jobs.forEach((job, i) => {
-      if (!job.settled) job.settle(outcomes[i]!);
+      if (job.settled) return;
+      this.#onEnded(entry, outcomes[i]!.kind);
+      job.settle(outcomes[i]!);
     });
     this.#checkIdle();
   }
@@ -98,6 +105,7 @@ export class Entries {
     entry.open--;
     this.#open--;
     if (entry.state === 'active') this.#running--;
+    this.#onEnded(entry, 'aborted');
     job.settle({ kind: 'aborted', reason });
     if (entry.open > 0) return undefined;
     this.#drop(entry);
