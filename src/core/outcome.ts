@@ -44,10 +44,6 @@ export const KINDS: readonly OutcomeKind[] = [
   'unreachable',
 ];
 
-export function ok(value: unknown): Outcome {
-  return { kind: 'ok', value };
-}
-
 /** The reason given to work stopped by `close({ cancel: true })`. */
 export const CLOSED_REASON = 'The executor was closed with { cancel: true } before this task finished.';
 
