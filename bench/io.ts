@@ -14,12 +14,13 @@
  *          --requests N (10000) · --concurrency N (50) · --latency MS (50) · --modes sync,threads,…
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import pMap from 'p-map';
 import { Agent, Pool, request } from 'undici';
 import { runIoJob } from '../dist/workloads/io-job.js';
 import { startSites } from '../dist/workloads/sites.js';
+import { watchLoad } from './lib/load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -179,13 +180,20 @@ async function partJob(): Promise<void> {
           `${f3(median(ours.map((t) => t.startup))).padStart(12)}${ratio(steady).padStart(14)}${f3(p).padStart(9)}` +
           `${ratio(peer).padStart(14)}${f2(o / p).padStart(12)}`,
       );
+      const r = o / floor;
+      if (mode === 'async') {
+        load.goal(
+          'async ≤ 1.5× floor and faster than p-map + undici',
+          `${f2(r)}×, ${f2(o / p)}× p-map`,
+          r <= 1.5 && o < p,
+        );
+      } else {
+        load.goal(`${mode} ≤ 1.03× floor`, `${f2(r)}×`, r <= 1.03);
+      }
     }
   } finally {
     await server.close();
   }
-  console.log(
-    'goals: sync, threads, processes ≤ 1.03× floor; async ≤ 1.5× floor and faster than p-map + undici',
-  );
   console.log(
     'the article (Python, measured here): sync 1.03×, threads 1.04×, processes 1.04×, asyncio 2.7×; p-map+undici 2.1×',
   );
@@ -245,15 +253,12 @@ async function partThroughput(): Promise<void> {
   console.log(`conc async      ${o.toFixed(0).padStart(7)} req/s   [best ${Math.max(...ours).toFixed(0)}]`);
   console.log(`raw undici Pool ${r.toFixed(0).padStart(7)} req/s   [best ${Math.max(...raw).toFixed(0)}]`);
   const pairs = ours.map((x, i) => x / raw[i]!);
-  console.log(
-    `ratio conc / raw undici: ${f2(o / r)} (median of per-run ratios ${f2(median(pairs))})   (goal ≥ 0.90)`,
-  );
+  console.log(`ratio conc / raw undici: ${f2(o / r)} (median of per-run ratios ${f2(median(pairs))})`);
+  load.goal('conc async ≥ 0.90× raw undici throughput', f2(o / r), o / r >= 0.9);
 }
 
-console.log(
-  `node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ')}`,
-);
+console.log(`node ${process.version}, ${availableParallelism()} cores`);
+const load = watchLoad();
 if (values.part === 'job' || values.part === 'all') await partJob();
 if (values.part === 'throughput' || values.part === 'all') await partThroughput();
+load.end();

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { Piscina } from 'piscina';
 import { Tinypool } from 'tinypool';
 import { createExecutor, taskRef } from '../dist/index.js';
+import { watchLoad } from './lib/load.ts';
 
 const { values } = parseArgs({
   options: { tasks: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '3' } },
@@ -103,6 +104,7 @@ console.log(
   `# Pool benchmark — ${N.toLocaleString('en-US')} tiny tasks, 2 workers, best of ${ROUNDS} (node ${process.version})\n`,
 );
 
+const load = watchLoad();
 const peer = await throughput(piscinaRunner());
 const rows: [string, number][] = [
   ['piscina (threads)', peer],
@@ -165,16 +167,58 @@ console.log('| pool | ms | × piscina |\n|---|---:|---:|');
 for (const [name, ms] of startRows)
   console.log(`| ${name} | ${ms.toFixed(1)} | ${(ms / startRows[0]![1]).toFixed(2)}× |`);
 
-// imap over 1,000,000 lazy items in a fresh process, so its peak RSS is its own.
-const rss = await new Promise<string>((resolve, reject) => {
-  const child = fork(new URL('./imap-memory.mjs', import.meta.url), [], {
-    execArgv: [],
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+// imap over 1,000,000 lazy items in a fresh process each, so its peak RSS is its own.
+interface ImapRun {
+  count: number;
+  seconds: number;
+  baselineMb: number;
+  peakMb: number;
+}
+const imapRun = (chunkSize?: number) =>
+  new Promise<ImapRun>((resolve, reject) => {
+    const args = chunkSize ? [String(chunkSize)] : [];
+    const child = fork(new URL('./imap-memory.mjs', import.meta.url), args, {
+      execArgv: [],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as ImapRun) : reject(new Error(`imap-memory exited ${code}`)),
+    );
   });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.on('exit', (code) =>
-    code === 0 ? resolve(out.trim()) : reject(new Error(`imap-memory exited ${code}`)),
-  );
-});
-console.log(`\n## imap over 1,000,000 lazy items (threads, 2 workers)\n\n${rss}`);
+console.log('\n## imap over 1,000,000 lazy items (threads, 2 workers)\n');
+console.log('| options | seconds | RSS before | peak RSS |\n|---|---:|---:|---:|');
+const imapDefault = await imapRun();
+for (const [name, run] of [
+  ['default', imapDefault],
+  ['chunkSize 100', await imapRun(100)],
+] as const) {
+  console.log(`| ${name} | ${run.seconds.toFixed(2)} | ${run.baselineMb} MB | ${run.peakMb} MB |`);
+}
+
+const rate = new Map(rows);
+const ms = new Map(startRows);
+const [submitRate, mapRate] = [rate.get('conc threads, submit() each')!, rate.get('conc threads, map()')!];
+load.goal('threads map() ≥ submit() each', `${(mapRate / submitRate).toFixed(2)}×`, mapRate >= submitRate);
+const [threadsMs, piscinaMs, processesMs] = [
+  ms.get('conc threads')!,
+  ms.get('piscina')!,
+  ms.get('conc processes')!,
+];
+load.goal(
+  'threads start-up ≤ 0.9× piscina',
+  `${(threadsMs / piscinaMs).toFixed(2)}×`,
+  threadsMs <= 0.9 * piscinaMs,
+);
+load.goal(
+  'processes start-up ≤ 2× conc threads',
+  `${(processesMs / threadsMs).toFixed(2)}×`,
+  processesMs <= 2 * threadsMs,
+);
+load.goal(
+  'imap peak RSS < 100 MB with the default options',
+  `${imapDefault.peakMb} MB`,
+  imapDefault.peakMb < 100,
+);
+load.end();
