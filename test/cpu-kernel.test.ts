@@ -71,6 +71,28 @@ describe('sumOfSquares', () => {
     check(2 ** 31 - 5, 2 ** 31 + 5);
   });
 
+  it('is exact where plain runs give way to Fast2Sum on every square (run sums nearest 2^53)', () => {
+    const check = (from: number, to: number) =>
+      expect(sumOfSquaresRange(from, to), `[${from}, ${to})`).toBe(closed(to) - closed(from));
+    // runs of 8 squares ≤ (2^25)² sum to 2^53: the last blocks below 2^25 take runs of ≥ 8, the next ones Fast2Sum
+    check(2 ** 25 - 2 * BLOCK - 1, 2 ** 25 + BLOCK + 1);
+    check(2 ** 25 - 3, 2 ** 25 + 3);
+    for (const top of [2 ** 24, 2 ** 23 + 12_345, 11_863_283]) check(top - BLOCK, top);
+  });
+
+  it('is exact for random ranges of up to two blocks below the exact-square limit', () => {
+    const range = fc
+      .tuple(fc.integer({ min: 0, max: EXACT_SQUARE_LIMIT }), fc.integer({ min: 0, max: 2 * BLOCK }))
+      .map(([a, len]) => [Math.max(0, Math.min(a, EXACT_SQUARE_LIMIT - len)), len] as const);
+    fc.assert(
+      fc.property(
+        range,
+        ([from, len]) => sumOfSquaresRange(from, from + len) === closed(from + len) - closed(from),
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('is exact for random ranges anywhere in [0, 2^32]', () => {
     const range = fc
       .tuple(fc.integer({ min: 0, max: MAX_N }), fc.integer({ min: 0, max: 3000 }))
