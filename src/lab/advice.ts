@@ -64,16 +64,24 @@ export function advise(
       `The machine was busy (load ${machine.load} on ${machine.cores} cores): other programs took CPU time, so the figures are noisier and speedups lower than on an idle machine.`,
     );
   }
-  const ran = [io, cpu, task].filter((a): a is JobAdvice => a !== undefined);
-  const summary =
-    ran.length === 0
-      ? 'Nothing was measured.'
-      : ran
-          .map(
-            (a) =>
-              `${a.job === 'task' ? 'Your task' : `The ${a.job === 'io' ? 'I/O' : 'CPU'} job`} is ${a.verdict === 'io-bound' ? 'I/O' : 'CPU'}-bound: use ${a.use}.`,
-          )
-          .join(' ');
+  const parts: string[] = [];
+  for (const [report, advice] of [
+    [reports.io, io],
+    [reports.cpu, cpu],
+    [reports.task, task],
+  ] as const) {
+    if (advice) {
+      parts.push(
+        `${jobTitle(advice.job)} is ${advice.verdict === 'io-bound' ? 'I/O' : 'CPU'}-bound: use ${advice.use}.`,
+      );
+    } else if (report && report.rows.length > 0) {
+      // measured, yet no mode did the work: there is nothing to recommend, and saying a mode would mislead
+      parts.push(
+        `${jobTitle(report.job)}: nothing succeeded — every ${report.job === 'task' ? 'call' : 'item'} failed in every mode, so no mode is recommended; fix ${report.job === 'task' ? 'the task or its --args' : 'what failed'} and compare again.`,
+      );
+    }
+  }
+  const summary = parts.length === 0 ? 'Nothing was measured.' : parts.join(' ');
   const python = pythonLesson(machine, reports.io, reports.cpu);
   return { summary, io, cpu, task, notes, ...(python && { python }) };
 }
@@ -128,9 +136,18 @@ export function pythonLesson(
   return parts.length > 0 ? `The article's Python programs ran here too. ${parts.join(' ')}` : undefined;
 }
 
+function jobTitle(job: JobName): string {
+  return job === 'task' ? 'Your task' : `The ${job === 'io' ? 'I/O' : 'CPU'} job`;
+}
+
+/** Advice from the modes that did the work: a mode whose every item failed measured nothing useful. */
 function adviseJob(machine: Machine, report: JobReport): JobAdvice | undefined {
   const rows = report.rows.filter(
-    (r) => r.error === undefined && Number.isFinite(r.seconds) && r.seconds > 0,
+    (r) =>
+      r.error === undefined &&
+      Number.isFinite(r.seconds) &&
+      r.seconds > 0 &&
+      !(r.count > 0 && r.failed >= r.count),
   );
   if (rows.length === 0) return undefined;
   const fastest = rows.reduce((a, b) => (b.seconds < a.seconds ? b : a));

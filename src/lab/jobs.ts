@@ -9,6 +9,7 @@ import { subscribeAuto } from '../backends/auto/channel.ts';
 import type { AutoChoice } from '../backends/auto/choice.ts';
 import type { Mode } from '../executor.ts';
 import type { JobOutcome, JobRunner, RunContext } from './experiment.ts';
+import { removeQueue } from './private-queue.ts';
 
 export interface DistributedSettings {
   redis?: string | undefined;
@@ -36,6 +37,10 @@ export interface TaskSettings extends DistributedSettings {
   name: string;
   /** One argument list per call. */
   calls: unknown[][];
+  /** Longest one call may take (ms); a call that takes longer fails with TaskTimeoutError. */
+  timeoutMs?: number | undefined;
+  /** Told of each call that failed (the run goes on: failures are counted). */
+  onCallError?: ((mode: Mode, error: unknown) => void) | undefined;
 }
 
 /** The I/O job as a runner: the embedded sites (started per run) or the given URLs. */
@@ -125,11 +130,12 @@ export function taskRunner(settings: TaskSettings): JobRunner {
         const total = settings.calls.length;
         await Promise.all(
           settings.calls.map((args) =>
-            ex.run(ref, args, { signal: ctx.signal }).then(
+            ex.run(ref, args, { signal: ctx.signal, timeoutMs: settings.timeoutMs }).then(
               () => ctx.onProgress(++done, total),
               (error: unknown) => {
                 if (ctx.signal.aborted) throw error;
                 failed++;
+                settings.onCallError?.(mode, error);
                 ctx.onProgress(++done, total);
               },
             ),
@@ -171,10 +177,15 @@ async function distributedQueue(
     ...(job === 'io' ? { mode: 'async', concurrency: 64 } : { mode: 'threads' }),
     ...(typeof job === 'object' && { tasks: [fileURLToPath(job.module)] }),
   });
+  const redis = s.redis;
   return {
     name,
     release: async () => {
-      await worker.close({ force: true });
+      try {
+        await worker.close({ force: true });
+      } finally {
+        await removeQueue(redis, name);
+      }
     },
   };
 }
