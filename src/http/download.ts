@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { type Exchange, exchange, type Stopper } from './exchange.ts';
 import type { ResolvedDownloadOptions } from './options.ts';
-import { hopHeaders, type Redirected, redirectTarget } from './redirect.ts';
+import { hopHeaders, redirectTarget } from './redirect.ts';
 import { backoffMs, isRetryableError, isRetryableStatus, parseRetryAfter } from './retry.ts';
 import { checkUrl, showUrl, splitCredentials } from './url.ts';
 
