@@ -11,6 +11,9 @@
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+/** What JSON.stringify leaves raw: C0 inside strings is escaped already, and its line breaks are layout. */
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
 /** `text` with every control character written as an escape (`\x1B`, `\n`, `\u202E`): one printable line. */
 export function escapeControls(text: string): string {
   return text.replace(UNSAFE, (c) => {
@@ -29,7 +32,7 @@ export function escapeControls(text: string): string {
  * same data, but safe on a terminal. (JSON.stringify already escapes C0 controls.)
  */
 export function escapeJsonControls(json: string): string {
-  return json.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return json.replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
