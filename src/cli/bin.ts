@@ -20,8 +20,8 @@ let settled = false;
 process.on('beforeExit', () => {
   if (settled) return;
   process.stderr.write(
-    'conc: internal error: the command stopped waiting for work that can never finish (nothing left to run); ' +
-      'if a task of yours returns a promise, make sure it settles.\n',
+    'conc: error: the command was left waiting for a promise that can never settle (nothing is left to run); ' +
+      'a task or module of yours may return or await one that never settles.\n',
   );
   process.exit(1);
 });
