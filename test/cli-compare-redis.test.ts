@@ -86,7 +86,17 @@ describe.skipIf(!available && !process.env.CI)('conc compare --redis leaves no p
     let child: ChildProcess | undefined;
     // sums near 2^32 take seconds: the signal comes while the private worker runs them
     const run = spawnConc(
-      [...cpu.slice(0, 3), '--start', '4294967000', '--count', '2', '--redis', REDIS, '--modes', 'distributed'],
+      [
+        ...cpu.slice(0, 3),
+        '--start',
+        '4294967000',
+        '--count',
+        '2',
+        '--redis',
+        REDIS,
+        '--modes',
+        'distributed',
+      ],
       { onSpawn: (c) => (child = c), killAfterMs: 60_000 },
     );
     // the run has begun once its private queue holds a job (bounded: the child is killed at 60 s)
@@ -99,7 +109,9 @@ describe.skipIf(!available && !process.env.CI)('conc compare --redis leaves no p
     child!.kill('SIGTERM');
     const r = await run;
     expect(r.code, r.stderr).toBe(143);
-    expect(r.stderr).toContain('conc: stopping — closing workers and servers (SIGTERM again to quit at once)');
+    expect(r.stderr).toContain(
+      'conc: stopping — closing workers and servers (SIGTERM again to quit at once)',
+    );
     const left = [...(await privateKeys())].filter((k) => !before.has(k));
     expect(left).toEqual([]);
   }, 90_000);

@@ -5,8 +5,8 @@
  * stack, no secret printed, never exit 13.
  */
 import { execFileSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +45,10 @@ describe('numeric flags are bounded at parse time, naming the allowed range (exi
     [['compare', '--runs', '101'], '--runs must be between 1 and 100; got 101.'],
     [['compare', '--repeat', '2000000'], '--repeat must be between 1 and 1000000; got 2000000.'],
     [['compare', '--task-timeout', '0'], '--task-timeout must be between 1 and 2147483647; got 0.'],
-    [['profile', 'x.ts#f', '--task-timeout', '1e9'], '--task-timeout must be a whole number; got "1e9". Give one between 1 and 2147483647.'],
+    [
+      ['profile', 'x.ts#f', '--task-timeout', '1e9'],
+      '--task-timeout must be a whole number; got "1e9". Give one between 1 and 2147483647.',
+    ],
   ])('conc %j', async (args, message) => {
     const r = await conc(...args);
     expect(r.code).toBe(2);
@@ -158,7 +161,10 @@ describe('output files and streams', () => {
   });
 
   it('stdout on a full disk: one clear line, exit 1, no stack', async () => {
-    for (const args of [['cpu', '--count', '1'], ['cpu', '--count', '1', '--json']]) {
+    for (const args of [
+      ['cpu', '--count', '1'],
+      ['cpu', '--count', '1', '--json'],
+    ]) {
       const r = await spawnConc(args, { stdoutPath: '/dev/full' });
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toBe('conc: cannot write the output: no space left on the device (ENOSPC)\n');
@@ -180,7 +186,7 @@ describe('tasks that never settle, hang on import, or always fail', () => {
     const r = await spawnConc(['profile', 'test/fixtures/hang-on-import.ts#unreachable']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      'conc: error: the command was left waiting for a promise that can never settle (nothing is left to run); ' +
+      'conc: the command was left waiting for a promise that can never settle (nothing is left to run); ' +
         'a task or module of yours may return or await one that never settles.\n',
     );
   });
@@ -221,5 +227,39 @@ describe('tasks that never settle, hang on import, or always fail', () => {
     // each distinct failure said once per mode, not once per call
     const said = r.stderr.match(/a call of alwaysFails failed: .*RangeError: cannot handle 1$/gm);
     expect(said).toHaveLength(2);
+  });
+});
+
+describe('the terminal, as people expect it', () => {
+  const task = ['compare', '--task', `${HOSTILE}#tick`, '--args', '[1]', '--modes', 'sync'];
+
+  it('NO_COLOR turns the tables plain, FORCE_COLOR colours them even on a pipe', async () => {
+    const plain = await spawnConc([...task, '--out', join(dir, 'plain')], { env: { NO_COLOR: '1' } });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).not.toContain('\x1b[');
+    const forced = await spawnConc([...task, '--out', join(dir, 'forced')], {
+      env: { NO_COLOR: undefined, FORCE_COLOR: '1' },
+    });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain('\x1b[');
+    // the same figures either way
+    expect(forced.stdout.replace(/\x1b\[\d+m/g, '').split('\n').length).toBe(plain.stdout.split('\n').length);
+  });
+
+  it("one error prefix: commander's errors say `conc:` as conc's own do", async () => {
+    const r = await spawnConc(['cpu', '--start', '-5']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "conc: option '--start <n>' argument '-5' is invalid. --start must be between 0 and 4294967296; got -5.\n" +
+        '(run with --help for usage)\n',
+    );
+    const unknown = await conc('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^conc: unknown command 'frobnicate'\n/);
+  });
+
+  it('the report links the article', async () => {
+    const html = await readFile(join(dir, 'plain', 'report.html'), 'utf8');
+    expect(html).toContain('<a href="https://realpython.com/python-concurrency/">');
   });
 });

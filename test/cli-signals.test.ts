@@ -87,10 +87,9 @@ describe('conc cpu', () => {
 describe('conc profile', () => {
   it('SIGTERM after some calls: prints the profile of the calls measured, marked partial, exits 143', async () => {
     const ticks = (s: string) => s.split('tick\n').length - 1;
-    const r = await spawnConc(
-      ['profile', `${HOSTILE}#tick`, '--args', '[20]', '--runs', '1000', '--json'],
-      { until: signalWhen((out) => ticks(out.stderr) >= 4, 'SIGTERM') },
-    );
+    const r = await spawnConc(['profile', `${HOSTILE}#tick`, '--args', '[20]', '--runs', '1000', '--json'], {
+      until: signalWhen((out) => ticks(out.stderr) >= 4, 'SIGTERM'),
+    });
     expect(r.code).toBe(143);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ partial: true, interruptedBy: 'SIGTERM', target: { name: 'tick' } });
@@ -105,11 +104,23 @@ describe('conc compare', () => {
   it('SIGTERM: prints the rows measured, writes the report marked partial, exits 143', async () => {
     const out = join(dir, 'term');
     const r = await spawnConc(
-      ['compare', '--task', `${HOSTILE}#tick`, '--args', '[5]', '--modes', 'sync,async,threads', '--out', out],
+      [
+        'compare',
+        '--task',
+        `${HOSTILE}#tick`,
+        '--args',
+        '[5]',
+        '--modes',
+        'sync,async,threads',
+        '--out',
+        out,
+      ],
       { until: signalWhen((o) => /task · sync: \d/.test(o.stderr), 'SIGTERM'), killAfterMs: 60_000 },
     );
     expect(r.code).toBe(143);
-    expect(r.stderr).toContain('conc: stopping — closing workers and servers (SIGTERM again to quit at once)');
+    expect(r.stderr).toContain(
+      'conc: stopping — closing workers and servers (SIGTERM again to quit at once)',
+    );
     expect(r.stdout).toContain('Interrupted: the figures above are what was measured before SIGTERM.');
     const doc = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     expect(doc).toMatchObject({ partial: true, interrupted: true, interruptedBy: 'SIGTERM' });

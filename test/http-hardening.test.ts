@@ -140,7 +140,7 @@ describe('credentials in a URL', () => {
     ]);
   });
 
-  it("credentials a server puts in a Location are neither sent nor shown", async () => {
+  it('credentials a server puts in a Location are neither sent nor shown', async () => {
     await using session = createSession({ retries: 0, maxRedirects: 0 });
     seen.length = 0;
     const r = await session.download(`${origin}/away-with-creds`);

@@ -1,11 +1,6 @@
 /** Foreign text made safe to echo: controls escaped (one printable line), URL credentials hidden. */
 import { describe, expect, it } from 'vitest';
-import {
-  escapeControls,
-  escapeJsonControls,
-  redactUserinfo,
-  safeText,
-} from '../src/util/safe-text.ts';
+import { escapeControls, escapeJsonControls, redactUserinfo, safeText } from '../src/util/safe-text.ts';
 
 describe('escapeControls', () => {
   it('writes C0, DEL, C1 and bidi controls as escapes, and leaves printable text alone', () => {

@@ -20,7 +20,7 @@ let settled = false;
 process.on('beforeExit', () => {
   if (settled) return;
   process.stderr.write(
-    'conc: error: the command was left waiting for a promise that can never settle (nothing is left to run); ' +
+    'conc: the command was left waiting for a promise that can never settle (nothing is left to run); ' +
       'a task or module of yours may return or await one that never settles.\n',
   );
   process.exit(1);

@@ -2,6 +2,7 @@
  * What `conc compare` leaves: report.json and report.html written, then the JSON document or the
  * tables (conc's modes, the article's Python programs beside them with --python) and the advice.
  */
+import pc from 'picocolors';
 import type { Comparison, ComparisonOptions } from '../lab/compare.ts';
 import { comparisonDocument, writeReports } from '../lab/compare.ts';
 import { stringifyDocument } from '../lab/report/json.ts';
@@ -37,7 +38,8 @@ export async function output(
 }
 
 function printHuman(c: Comparison, htmlPath: string | undefined): void {
-  const color = process.stdout.isTTY === true;
+  // picocolors' rule, as the ecosystem's: NO_COLOR and --no-color turn colour off, FORCE_COLOR on, else a TTY
+  const color = pc.isColorSupported;
   const out: string[] = [];
   const m = c.machine;
   out.push(`Machine: ${m.cores} cores (${m.cpuModel}), Node ${m.node}, load ${m.load}`);

@@ -17,6 +17,8 @@ export function buildProgram(): Command {
     .description('Run work concurrently — and measure which kind of concurrency fits which work.')
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
+    // one prefix for every error, commander's own included: `conc: …`
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'conc: ')) })
     .exitOverride();
   for (const register of commands) register(program);
   return program;

@@ -34,8 +34,10 @@ export interface JobOutcome {
   count: number;
   /** Items that failed (their results still reported). */
   failed: number;
-  /** For mode auto: what it chose. */
-  auto?: { chosen: string | undefined; verdict: string | undefined; width: number } | undefined;
+  /** For mode auto: what it chose, and why (the same fields `conc io|cpu --json` give under `auto`). */
+  auto?:
+    | { chosen: string | undefined; verdict: string | undefined; width: number; reason?: string | undefined }
+    | undefined;
 }
 
 export interface RunContext {

@@ -199,7 +199,15 @@ async function withAutoChoice(fn: () => Promise<JobOutcome>): Promise<JobOutcome
   try {
     const outcome = await fn();
     return choice
-      ? { ...outcome, auto: { chosen: choice.chosen, verdict: choice.verdict, width: choice.width } }
+      ? {
+          ...outcome,
+          auto: {
+            chosen: choice.chosen,
+            verdict: choice.verdict,
+            width: choice.width,
+            reason: choice.reason,
+          },
+        }
       : outcome;
   } finally {
     stop();

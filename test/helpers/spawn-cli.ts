@@ -23,6 +23,8 @@ export interface SpawnOptions {
   /** Killed (SIGKILL) after this long: a hang fails the test instead of hanging it. */
   killAfterMs?: number;
   cwd?: string;
+  /** Extra environment (the child gets NO_COLOR=1 unless told otherwise here). */
+  env?: Record<string, string | undefined>;
   /** Gets the child as soon as it is spawned. */
   onSpawn?: (child: ChildProcess) => void;
 }
@@ -33,7 +35,7 @@ export function spawnConc(args: string[], options: SpawnOptions = {}): Promise<R
     const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
       stdio: ['ignore', stdout, 'pipe'],
       cwd: options.cwd,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
     });
     options.onSpawn?.(child);
     const seen = { stdout: '', stderr: '' };
