@@ -79,6 +79,14 @@ describe('text from a URL file reaches the terminal escaped, and floods are capp
     expect(r.out).not.toMatch(RAW_CONTROL);
   });
 
+  it("a usage error quoting the user's input (a file name) shows it escaped", async () => {
+    const r = await conc('io', '--urls-file', join(dir, 'x\x1b[2Jy.txt'));
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `conc: --urls-file ${join(dir, 'x\\x1B[2Jy.txt')}: no such file. Give a text file with one URL a line.\n`,
+    );
+  });
+
   it('20,000 bad lines print ten and a count, and every one still fails alone', async () => {
     const file = join(dir, 'flood.txt');
     await writeFile(file, Array.from({ length: 20_000 }, (_, i) => `bad ${i}`).join('\n'));
