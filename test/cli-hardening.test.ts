@@ -269,6 +269,26 @@ describe('the terminal, as people expect it', () => {
     expect(unknown.err).toMatch(/^conc: unknown command 'frobnicate'\n/);
   });
 
+  it('compare --task with many calls on one signal warns of no listener leak', async () => {
+    const r = await spawnConc([
+      'compare',
+      '--task',
+      `${HOSTILE}#tick`,
+      '--args',
+      '[1]',
+      '--repeat',
+      '30',
+      '--modes',
+      'async',
+      '--out',
+      join(dir, 'listeners'),
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).task[0]).toMatchObject({ mode: 'async', count: 30, failed: 0 });
+    expect(r.stderr).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('the report links the article', async () => {
     const html = await readFile(join(dir, 'plain', 'report.html'), 'utf8');
     expect(html).toContain('<a href="https://realpython.com/python-concurrency/">');

@@ -4,6 +4,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { defaultMaxListeners, setMaxListeners } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { subscribeAuto } from '../backends/auto/channel.ts';
 import type { AutoChoice } from '../backends/auto/choice.ts';
@@ -128,6 +129,8 @@ export function taskRunner(settings: TaskSettings): JobRunner {
       try {
         const ref = taskRef(settings.module, settings.name);
         const total = settings.calls.length;
+        // every call listens to the run's one signal: that many listeners are expected, not a leak
+        setMaxListeners(Math.max(defaultMaxListeners, total + defaultMaxListeners), ctx.signal);
         await Promise.all(
           settings.calls.map((args) =>
             ex.run(ref, args, { signal: ctx.signal, timeoutMs: settings.timeoutMs }).then(
