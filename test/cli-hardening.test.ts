@@ -65,6 +65,11 @@ describe('numeric flags are bounded at parse time, naming the allowed range (exi
     expect(r.err).toBe(
       'conc: 2 URLs × --repeat 600000 is 1200000 downloads, more than the 1000000 one run may make; lower --repeat.\n',
     );
+    const demo = await conc('io', '--repeat', '600000');
+    expect(demo.code).toBe(2);
+    expect(demo.err).toBe(
+      "conc: the demo sites' 2 pages × --repeat 600000 is 1200000 downloads, more than the 1000000 one run may make; lower --repeat.\n",
+    );
   });
 });
 

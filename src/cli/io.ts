@@ -105,7 +105,7 @@ async function runIo(args: string[], flags: IoFlags): Promise<number> {
   const total = (urls ?? ['jython', 'dice']).length * (flags.repeat ?? (urls ? 1 : 80));
   if (total > MAX_ITEMS) {
     throw new UsageError(
-      `${urls?.length} URLs × --repeat ${flags.repeat} is ${total} downloads, more than the ${MAX_ITEMS} one run may make; lower --repeat.`,
+      `${urls ? `${urls.length} URLs` : "the demo sites' 2 pages"} × --repeat ${flags.repeat} is ${total} downloads, more than the ${MAX_ITEMS} one run may make; lower --repeat.`,
     );
   }
   const bar = process.stderr.isTTY && !flags.json && !flags.verbose ? progressBar() : undefined;
