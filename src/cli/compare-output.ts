@@ -7,6 +7,7 @@ import type { Comparison, ComparisonOptions } from '../lab/compare.ts';
 import { comparisonDocument, writeReports } from '../lab/compare.ts';
 import { stringifyDocument } from '../lab/report/json.ts';
 import { renderPythonTable, renderTable } from '../lab/report/table.ts';
+import { safeText } from '../util/safe-text.ts';
 import { sayErr, sayOut } from './say.ts';
 import { describeWriteError } from './write-errors.ts';
 
@@ -49,7 +50,8 @@ function printHuman(c: Comparison, htmlPath: string | undefined): void {
     const python = renderPythonTable(report, { color });
     if (python) out.push('', python);
   }
-  for (const note of c.python?.notes ?? []) out.push('', note);
+  // notes name the interpreter the user gave (--python PATH): foreign text
+  for (const note of c.python?.notes ?? []) out.push('', safeText(note));
   if (c.interrupted) {
     const by = c.interruptedBy === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C';
     out.push('', `Interrupted: the figures above are what was measured before ${by}.`);
