@@ -116,7 +116,12 @@ describe('conc compare: a small real comparison', () => {
     expect(doc.io.map((row: { mode: string }) => row.mode)).toEqual(['sync', 'async', 'auto']);
     expect(doc.cpu).toBeNull();
     expect(doc.io[0]).toMatchObject({ workers: 1, speedup: 1, failed: 0, count: 20 });
-    expect(doc.io[2].auto).toMatchObject({ chosen: 'async', verdict: 'io-bound' });
+    // the same fields as `conc io --json`'s auto, its reason included
+    expect(doc.io[2].auto).toMatchObject({
+      chosen: 'async',
+      verdict: 'io-bound',
+      reason: expect.stringMatching(/^I\/O-bound: /),
+    });
     expect(doc.recommendation.io.verdict).toBe('io-bound');
     expect(doc.report).toBe(join(out, 'report.html'));
     expect(existsSync(doc.report)).toBe(true);

@@ -119,7 +119,8 @@ describe('advise', () => {
     cpu.rows[0]!.cpuWaitPercent = 68; // it could run only 32% of the time, and computed 30%
     const r = advise(machine, { cpu }).cpu!;
     expect(r.verdict).toBe('cpu-bound');
-    expect(r.text).toContain('kept a core busy 94% of the time it could run');
+    // the figure the table and the JSON show (30%), then the corrected one
+    expect(r.text).toContain('kept a core busy 30% of the time (94% of the time it could run)');
   });
 
   it('calls work I/O-bound when async clearly beat sync, even with CPU use over 50% (small jobs)', () => {

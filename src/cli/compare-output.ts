@@ -2,10 +2,14 @@
  * What `conc compare` leaves: report.json and report.html written, then the JSON document or the
  * tables (conc's modes, the article's Python programs beside them with --python) and the advice.
  */
+import pc from 'picocolors';
 import type { Comparison, ComparisonOptions } from '../lab/compare.ts';
 import { comparisonDocument, writeReports } from '../lab/compare.ts';
 import { stringifyDocument } from '../lab/report/json.ts';
 import { renderPythonTable, renderTable } from '../lab/report/table.ts';
+import { safeText } from '../util/safe-text.ts';
+import { sayErr, sayOut } from './say.ts';
+import { describeWriteError } from './write-errors.ts';
 
 /**
  * Writes the reports, then prints the JSON document or the tables. A report that cannot be written
@@ -30,14 +34,13 @@ export async function output(
   if (flags.json) process.stdout.write(text);
   else printHuman(comparison, htmlPath);
   if (writeError)
-    process.stderr.write(
-      `conc: could not write the report to ${flags.out}: ${(writeError as Error).message}\n`,
-    );
+    sayErr(`conc: could not write the report to ${flags.out}: ${describeWriteError(writeError)}`);
   return !writeError;
 }
 
 function printHuman(c: Comparison, htmlPath: string | undefined): void {
-  const color = process.stdout.isTTY === true;
+  // picocolors' rule, as the ecosystem's: NO_COLOR and --no-color turn colour off, FORCE_COLOR on, else a TTY
+  const color = pc.isColorSupported;
   const out: string[] = [];
   const m = c.machine;
   out.push(`Machine: ${m.cores} cores (${m.cpuModel}), Node ${m.node}, load ${m.load}`);
@@ -47,13 +50,20 @@ function printHuman(c: Comparison, htmlPath: string | undefined): void {
     const python = renderPythonTable(report, { color });
     if (python) out.push('', python);
   }
-  for (const note of c.python?.notes ?? []) out.push('', note);
-  if (c.interrupted) out.push('', 'Interrupted: the figures above are what was measured before Ctrl-C.');
+  // notes name the interpreter the user gave (--python PATH): foreign text
+  for (const note of c.python?.notes ?? []) out.push('', safeText(note));
+  if (c.interrupted) {
+    const by = c.interruptedBy === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C';
+    out.push('', `Interrupted: the figures above are what was measured before ${by}.`);
+  }
   const r = c.recommendation;
   out.push('', `Recommendation: ${r.summary}`);
   for (const a of [r.io, r.cpu, r.task]) if (a) out.push(`  ${a.text}`);
   if (r.python) out.push(`  ${r.python}`);
   for (const note of r.notes) out.push(`  Note: ${note}`);
   if (htmlPath) out.push('', `Report: ${htmlPath}`);
-  process.stdout.write(`${out.join('\n')}\n`);
+  // the lab made foreign text safe where it entered (a task's error…); plain output is escaped once
+  // more, whole, as every command's is (coloured tables carry their own escape sequences)
+  if (color) process.stdout.write(`${out.join('\n')}\n`);
+  else for (const line of out.join('\n').split('\n')) sayOut(line);
 }

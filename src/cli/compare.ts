@@ -3,8 +3,8 @@
  * recommendation, and writes report.html + report.json. Ctrl-C stops cleanly: the running job closes
  * its workers and servers, and what was measured so far is printed and written.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, lstatSync, mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Mode } from '../executor.ts';
 import { MODES } from '../executor.ts';
@@ -21,10 +21,15 @@ import type { JobName } from '../lab/experiment.ts';
 import { loadTarget, ProfileInputError, parseArgLists } from '../lab/profile.ts';
 import { createProgress } from '../lab/progress.ts';
 import { output } from './compare-output.ts';
-import { choiceOption, Exit, INTERRUPTED, intOption, stopOnCtrlC, UsageError } from './shared.ts';
+import { choiceOption, Exit, intOption, MAX_ITEMS, MAX_TIMER_MS, textOption, UsageError } from './shared.ts';
+import { againHint, stopOnSignals } from './signals.ts';
 import { gatherUrls } from './urls.ts';
 
 const LOCAL_MODES: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 'auto'];
+/** Longest one call of --task may take unless told otherwise (ms). */
+export const DEFAULT_TASK_TIMEOUT_MS = 60_000;
+/** Most runs per mode: each runs every job once more. */
+const MAX_RUNS = 100;
 const PYTHON_HELP =
   "also run the article's seven Python programs beside their modes (the I/O ones need requests and aiohttp; default: the first python3 that has them)";
 interface CompareFlags {
@@ -34,6 +39,7 @@ interface CompareFlags {
   args?: string[];
   modes?: Mode[];
   runs: number;
+  taskTimeout: number;
   latency?: number;
   repeat?: number;
   start?: number;
@@ -65,7 +71,13 @@ export function registerCompare(program: Command): void {
       `comma-separated modes (default: ${LOCAL_MODES.join(',')}, plus distributed with --redis)`,
       parseModes,
     )
-    .option('--runs <n>', 'runs per mode; the median is shown', intOption('--runs', 1, 1000), 1)
+    .option('--runs <n>', 'runs per mode; the median is shown', intOption('--runs', 1, MAX_RUNS), 1)
+    .option(
+      '--task-timeout <ms>',
+      '--task: longest one call may take; a call that takes longer fails (counted, not fatal)',
+      intOption('--task-timeout', 1, MAX_TIMER_MS),
+      DEFAULT_TASK_TIMEOUT_MS,
+    )
     .option(
       '--latency <ms>',
       `I/O job: the demo sites' delay before each answer (default ${DEFAULT_LATENCY_MS})`,
@@ -74,7 +86,7 @@ export function registerCompare(program: Command): void {
     .option(
       '--repeat <n>',
       "repeat the list n times: the I/O job's URLs (default 80 for the demo sites' two pages, 1 for yours), --task's --args (default 1)",
-      intOption('--repeat', 1),
+      intOption('--repeat', 1, MAX_ITEMS),
     )
     .option(
       '--start <n>',
@@ -86,7 +98,12 @@ export function registerCompare(program: Command): void {
       `CPU job: how many numbers to sum the squares of (default ${DEFAULT_CPU_COUNT})`,
       intOption('--count', 1, 1_000_000),
     )
-    .option('--out <dir>', 'where report.html and report.json go', './conc-report')
+    .option(
+      '--out <dir>',
+      'where report.html and report.json go',
+      textOption('--out', 'a directory, e.g. --out ./conc-report'),
+      './conc-report',
+    )
     .option('--json', 'print one JSON document on stdout, nothing else')
     .option('--redis <url>', 'also run mode distributed on this Redis')
     .option(
@@ -112,10 +129,9 @@ function parseModes(raw: string): Mode[] {
 
 async function compare(args: string[], flags: CompareFlags): Promise<number> {
   const { urls, modes, task, jobs } = await plan(args, flags);
-  const controller = new AbortController();
   const progress = createProgress();
-  const undoCtrlC = stopOnCtrlC(controller, () =>
-    progress.say('conc: stopping — closing workers and servers (Ctrl-C again to quit at once)'),
+  const stopping = stopOnSignals((by) =>
+    progress.say(`conc: stopping — closing workers and servers ${againHint(by)}`),
   );
   const options: ComparisonOptions = {
     jobs,
@@ -128,12 +144,12 @@ async function compare(args: string[], flags: CompareFlags): Promise<number> {
     count: flags.count,
     redis: flags.redis,
     queue: flags.queue,
-    task,
+    task: task && { ...task, timeoutMs: flags.taskTimeout },
     python:
       flags.python === undefined
         ? undefined
         : { interpreter: flags.python === true ? undefined : flags.python },
-    signal: controller.signal,
+    signal: stopping.signal,
     progress,
   };
   let comparison: Comparison;
@@ -141,10 +157,11 @@ async function compare(args: string[], flags: CompareFlags): Promise<number> {
     comparison = await runComparison(options);
   } finally {
     progress.stop();
-    undoCtrlC();
+    stopping.undo();
   }
+  if (stopping.by) comparison = { ...comparison, interruptedBy: stopping.by };
   const wrote = await output(comparison, options, flags);
-  if (comparison.interrupted) return INTERRUPTED;
+  if (stopping.exitCode !== undefined) return stopping.exitCode;
   const rows = [comparison.io, comparison.cpu, comparison.task].flatMap((report) => report?.rows ?? []);
   // an article program that could not run (no python3, a module missing) or failed its check counts too
   const failed = rows.some((r) => r.error !== undefined || r.failed > 0 || r.python?.error !== undefined);
@@ -172,6 +189,12 @@ async function plan(
   const task =
     flags.task === undefined ? undefined : await ownTask(flags.task, flags.args, flags.repeat ?? 1);
   if (!task && flags.args !== undefined) throw new UsageError('--args goes with --task MODULE#EXPORT.');
+  const items = task ? task.calls.length : (urls?.length ?? 2) * (flags.repeat ?? (urls ? 1 : 80));
+  if (items > MAX_ITEMS) {
+    throw new UsageError(
+      `--repeat ${flags.repeat} makes ${items} ${task ? 'calls' : 'downloads'} a run, more than the ${MAX_ITEMS} allowed; lower --repeat.`,
+    );
+  }
   const jobs: JobName[] = [
     ...(flags.job === 'both' || (flags.job === undefined && !task) ? (['io', 'cpu'] as const) : []),
     ...(flags.job === 'io' || flags.job === 'cpu' ? [flags.job] : []),
@@ -194,6 +217,11 @@ async function ownTask(
   try {
     const argLists = parseArgLists(args);
     const target = await loadTarget(spec);
+    if (argLists.length * repeat > MAX_ITEMS) {
+      throw new UsageError(
+        `${argLists.length} --args × --repeat ${repeat} is ${argLists.length * repeat} calls a run, more than the ${MAX_ITEMS} allowed; lower --repeat.`,
+      );
+    }
     const calls: unknown[][] = [];
     for (let i = 0; i < repeat; i++) calls.push(...argLists);
     return { spec, module: target.module, name: target.name, calls };
@@ -217,13 +245,25 @@ function ownUrls(args: string[], file: string | undefined): Promise<string[] | u
   });
 }
 
-/** Fails early, as a usage error, when the report cannot be written where asked. */
+/**
+ * Fails early, as a usage error, when the report cannot be written where asked: `dir` must be (or
+ * become) a writable directory, and its report files must not be directories. Nothing is opened: a
+ * FIFO or a device there is replaced when the report is written, never written into.
+ */
 function checkWritable(dir: string): void {
   const path = resolve(dir);
   try {
     mkdirSync(path, { recursive: true });
+    if (!statSync(path).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
     accessSync(path, constants.W_OK);
+    for (const name of ['report.json', 'report.html']) {
+      const file = join(path, name);
+      if (lstatSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new UsageError(`--out ${dir}: ${file} is a directory; remove it or pick another --out.`);
+      }
+    }
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why =
       code === 'EACCES' || code === 'EPERM' || code === 'EROFS'

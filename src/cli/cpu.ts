@@ -4,11 +4,13 @@
  */
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { AbortError } from '../errors.ts';
 import type { Mode } from '../executor.ts';
 import { MODES } from '../executor.ts';
 import { MAX_N } from '../workloads/cpu.ts';
 import { type CpuReport, DEFAULT_COUNT, DEFAULT_START, MAX_COUNT, runCpuJob } from '../workloads/cpu-job.ts';
-import { choiceOption, Exit, intOption, printJson, UsageError, watchingAuto } from './shared.ts';
+import { choiceOption, Exit, intOption, MAX_WORKERS, printJson, UsageError, watchingAuto } from './shared.ts';
+import { againHint, type StopSignal, signalName, stopOnSignals } from './signals.ts';
 
 interface CpuFlags {
   mode: Mode;
@@ -32,7 +34,7 @@ export function registerCpu(program: Command): void {
     .option(
       '--workers <n>',
       'sums at once (default: 1 for sync, the number of cores otherwise)',
-      intOption('--workers', 1),
+      intOption('--workers', 1, MAX_WORKERS),
     )
     .option('--start <n>', `the first n, 0 to ${MAX_N}`, intOption('--start', 0, MAX_N), DEFAULT_START)
     .option('--count <n>', `how many n, 1 to ${MAX_COUNT}`, intOption('--count', 1, MAX_COUNT), DEFAULT_COUNT)
@@ -61,6 +63,12 @@ async function runCpu(flags: CpuFlags): Promise<number> {
   const bar = process.stderr.isTTY && !flags.json ? progressBar() : undefined;
   let report: CpuReport;
   let auto: { line: string; json: Record<string, unknown> } | undefined;
+  let done = 0;
+  const started = performance.now();
+  const stopping = stopOnSignals((by) => {
+    bar?.stop();
+    process.stderr.write(`conc: stopping the sums ${againHint(by)}\n`);
+  });
   try {
     ({ result: report, auto } = await watchingAuto(flags.mode, () =>
       runCpuJob({
@@ -71,15 +79,22 @@ async function runCpu(flags: CpuFlags): Promise<number> {
         chunkSize: flags.chunkSize,
         redis: flags.redis,
         queue: flags.queue,
-        onProgress: (done, total) => {
+        signal: stopping.signal,
+        onProgress: (n, total) => {
+          done = n;
           if (!bar) return;
-          if (done === 1) bar.start(total, 0);
-          bar.update(done);
+          if (n === 1) bar.start(total, 0);
+          bar.update(n);
         },
       }),
     ));
+  } catch (error) {
+    if (!(stopping.signal.aborted && error instanceof AbortError)) throw error;
+    printPartial(flags, done, (performance.now() - started) / 1000, stopping.by!);
+    return stopping.exitCode!;
   } finally {
     bar?.stop();
+    stopping.undo();
   }
   if (flags.json) {
     printJson(auto ? { ...report, auto: auto.json } : report);
@@ -91,6 +106,25 @@ async function runCpu(flags: CpuFlags): Promise<number> {
   if (auto) process.stdout.write(`${auto.line}\n`);
   process.stdout.write(`${closingLine(report)}\n`);
   return Exit.ok;
+}
+
+/** What was measured when a signal stopped the job: how many sums were done, and the time so far. */
+function printPartial(flags: CpuFlags, done: number, seconds: number, by: StopSignal): void {
+  if (flags.json) {
+    printJson({
+      job: 'cpu',
+      mode: flags.mode,
+      partial: true,
+      interruptedBy: by,
+      count: flags.count,
+      done,
+      seconds,
+    });
+    return;
+  }
+  process.stdout.write(
+    `Duration ${seconds.toFixed(2)} seconds (interrupted by ${signalName(by)}: ${done} of ${flags.count} sums done)\n`,
+  );
 }
 
 /** The article's closing line. */

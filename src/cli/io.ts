@@ -8,21 +8,28 @@ import { AbortError } from '../errors.ts';
 import type { Mode } from '../executor.ts';
 import { MODES } from '../executor.ts';
 import type { DownloadResult } from '../http/download.ts';
+import { showUrl } from '../http/url.ts';
 import { type IoJobOptions, type IoReport, runIoJob } from '../workloads/io-job.ts';
+import { closingLine, listFailures, type PartialIoReport, partialReport, reportLine } from './io-output.ts';
+import { Capped, sayOut } from './say.ts';
 import {
   choiceOption,
   Exit,
-  INTERRUPTED,
   intOption,
+  MAX_ITEMS,
+  MAX_TIMER_MS,
+  MAX_WORKERS,
   printJson,
-  stopOnCtrlC,
   UsageError,
   watchingAuto,
 } from './shared.ts';
+import { againHint, stopOnSignals } from './signals.ts';
 import { gatherUrls } from './urls.ts';
 
-/** Failures listed on stderr without --verbose; the rest are counted. */
-const SHOWN_FAILURES = 10;
+export { closingLine } from './io-output.ts';
+
+/** Bad URLs named on stderr; the rest are counted. */
+const SHOWN_BAD = 10;
 interface IoFlags {
   urlsFile?: string;
   mode: Mode;
@@ -55,19 +62,19 @@ export function registerIo(program: Command): void {
     .option(
       '--workers <n>',
       'downloads at once (default: 5 threads, cores for processes, unlimited async)',
-      intOption('--workers', 1),
+      intOption('--workers', 1, MAX_WORKERS),
     )
     .option(
       '--repeat <n>',
       'repeat the list n times (default: 80 for the demo sites, 1 for your URLs)',
-      intOption('--repeat', 1),
+      intOption('--repeat', 1, MAX_ITEMS),
     )
     .option(
       '--latency <ms>',
       'demo sites only: delay before each answer (default 50)',
       intOption('--latency', 0, 600_000),
     )
-    .option('--timeout <ms>', 'per-attempt timeout (default 30000)', intOption('--timeout', 1))
+    .option('--timeout <ms>', 'per-attempt timeout (default 30000)', intOption('--timeout', 1, MAX_TIMER_MS))
     .option(
       '--retries <n>',
       'retries after connection errors, 429 and 5xx (default 2)',
@@ -95,33 +102,51 @@ async function runIo(args: string[], flags: IoFlags): Promise<number> {
       '--latency applies to the embedded demo sites only; drop it, or drop the URLs to use the demo sites.',
     );
   }
-  const bar = process.stderr.isTTY && !flags.json && !flags.verbose ? progressBar() : undefined;
   const total = (urls ?? ['jython', 'dice']).length * (flags.repeat ?? (urls ? 1 : 80));
-  let done = 0;
-  const controller = new AbortController();
-  const options = jobOptions(flags, urls, controller.signal, (result) => {
-    done++;
-    if (flags.verbose) report(result);
-    bar?.update(done);
+  if (total > MAX_ITEMS) {
+    throw new UsageError(
+      `${urls ? `${urls.length} URLs` : "the demo sites' 2 pages"} × --repeat ${flags.repeat} is ${total} downloads, more than the ${MAX_ITEMS} one run may make; lower --repeat.`,
+    );
+  }
+  const bar = process.stderr.isTTY && !flags.json && !flags.verbose ? progressBar() : undefined;
+  const results: DownloadResult[] = [];
+  const started = performance.now();
+  // each download in flight is cancelled (its task's signal aborts its request); the bar stops first
+  const stopping = stopOnSignals((by) => {
+    bar?.stop();
+    process.stderr.write(`conc: stopping the downloads ${againHint(by)}\n`);
+  });
+  const options = jobOptions(flags, urls, stopping.signal, (result) => {
+    results.push(result);
+    if (flags.verbose) sayOut(reportLine(result));
+    bar?.update(results.length);
   });
   bar?.start(total, 0);
-  // each download in flight is cancelled (its task's signal aborts its request); the bar stops first
-  const undoCtrlC = stopOnCtrlC(controller, () => {
-    bar?.stop();
-    process.stderr.write('conc: stopping the downloads (Ctrl-C again to quit at once)\n');
-  });
   let outcome: IoReport;
   let auto: { line: string; json: Record<string, unknown> } | undefined;
   try {
     ({ result: outcome, auto } = await watchingAuto(flags.mode, () => runIoJob(options)));
   } catch (error) {
-    if (!(controller.signal.aborted && error instanceof AbortError)) throw error;
-    process.stderr.write(`conc: interrupted after ${done} of ${total} downloads; the others were stopped.\n`);
-    return INTERRUPTED;
+    if (!(stopping.signal.aborted && error instanceof AbortError)) throw error;
+    // what was measured before the signal: the results so far, the time so far
+    const partial = partialReport(flags.mode, total, results, (performance.now() - started) / 1000);
+    printOutcome({ ...partial, interruptedBy: stopping.by! }, undefined, flags, reported);
+    return stopping.exitCode!;
   } finally {
     bar?.stop();
-    undoCtrlC();
+    stopping.undo();
   }
+  printOutcome(outcome, auto, flags, reported);
+  return outcome.failed > 0 ? Exit.someFailed : Exit.ok;
+}
+
+/** The JSON document, or the failures (not already reported) on stderr and the closing line. */
+function printOutcome(
+  outcome: IoReport | PartialIoReport,
+  auto: { line: string; json: Record<string, unknown> } | undefined,
+  flags: IoFlags,
+  reported: Set<string>,
+): void {
   if (flags.json) {
     printJson(auto ? { ...outcome, auto: auto.json } : outcome);
   } else {
@@ -129,7 +154,6 @@ async function runIo(args: string[], flags: IoFlags): Promise<number> {
     if (auto) process.stdout.write(`${auto.line}\n`);
     process.stdout.write(`${closingLine(outcome)}\n`);
   }
-  return outcome.failed > 0 ? Exit.someFailed : Exit.ok;
 }
 
 /** runIoJob's options from the flags; `signal` is Ctrl-C's, `onResult` sees each URL in list order. */
@@ -159,43 +183,26 @@ function jobOptions(
  * The URLs from the arguments and the file, or undefined for the demo sites. Bad ones are reported
  * here (by argument or line) and kept in the list, where they fail alone; `reported` collects them.
  */
-function collectUrls(
+async function collectUrls(
   args: string[],
   file: string | undefined,
   reported: Set<string>,
 ): Promise<string[] | undefined> {
-  return gatherUrls(args, file, {
-    onBad(bad) {
-      const where = 'argument' in bad ? `argument ${bad.argument}` : `${bad.file} line ${bad.line}`;
-      process.stderr.write(`conc: ${where}: ${bad.error}\n`);
-      reported.add(bad.text);
+  const bad = new Capped(
+    SHOWN_BAD,
+    (n) => `conc: … and ${n} more bad URLs (each fails alone; --json lists all).`,
+  );
+  const urls = await gatherUrls(args, file, {
+    onBad(b) {
+      const where = 'argument' in b ? `argument ${b.argument}` : `${b.file} line ${b.line}`;
+      bad.say(`conc: ${where}: ${b.error}`);
+      reported.add(showUrl(b.text));
     },
     readErrors: { ENOENT: 'no such file', EISDIR: 'is a directory' },
     emptyHint: ' (blank lines and # comments are skipped)',
   });
-}
-
-function report(result: DownloadResult): void {
-  if (result.error === undefined) process.stdout.write(`Read ${result.bytes} from ${result.url}\n`);
-  else process.stdout.write(`Failed ${result.url}: ${result.error}\n`);
-}
-
-function listFailures(results: DownloadResult[]): void {
-  const failed = results.filter((r) => r.error !== undefined);
-  for (const r of failed.slice(0, SHOWN_FAILURES))
-    process.stderr.write(`conc: failed ${r.url}: ${r.error}\n`);
-  if (failed.length > SHOWN_FAILURES) {
-    process.stderr.write(
-      `conc: … and ${failed.length - SHOWN_FAILURES} more failed (--verbose or --json lists all).\n`,
-    );
-  }
-}
-
-/** The article's closing line; with failures, how many of how many. */
-export function closingLine(report: IoReport): string {
-  const seconds = report.seconds.toFixed(2);
-  if (report.failed === 0) return `Downloaded ${report.count} sites in ${seconds} seconds`;
-  return `Downloaded ${report.ok} of ${report.count} sites in ${seconds} seconds (${report.failed} failed)`;
+  bad.end();
+  return urls;
 }
 
 function progressBar(): SingleBar {

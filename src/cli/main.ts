@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConcError } from '../errors.ts';
+import { safeText } from '../util/safe-text.ts';
 import { commands } from './commands.ts';
 import { Exit, UsageError } from './shared.ts';
 
@@ -17,6 +18,8 @@ export function buildProgram(): Command {
     .description('Run work concurrently — and measure which kind of concurrency fits which work.')
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
+    // one prefix for every error, commander's own included: `conc: …`
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'conc: ')) })
     .exitOverride();
   for (const register of commands) register(program);
   return program;
@@ -42,17 +45,18 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof UsageError ||
       (error instanceof ConcError && error.code === 'CONC_ERR_INVALID_OPTIONS')
     ) {
-      process.stderr.write(`conc: ${error.message}\n`);
+      process.stderr.write(`conc: ${safeText(error.message)}\n`);
       return Exit.usage;
     }
     // conc's own errors say what happened and what to do: the message is enough; anything else is a bug
+    // (its stack shown). Either may quote the user's input: each line is made safe to print.
     const text =
       error instanceof ConcError
         ? error.message
         : error instanceof Error
           ? (error.stack ?? error.message)
           : String(error);
-    process.stderr.write(`conc: ${text}\n`);
+    process.stderr.write(`conc: ${text.split('\n').map(safeText).join('\n')}\n`);
     return Exit.someFailed;
   }
 }

@@ -1,7 +1,11 @@
-/** `conc serve`: the embedded demo sites, standalone, until Ctrl-C (SIGINT) or SIGTERM. */
+/**
+ * `conc serve`: the embedded demo sites, standalone, until Ctrl-C (SIGINT) or SIGTERM; it then closes
+ * the server, says what it served and exits 130 or 143, as every command does on those signals.
+ */
 import type { Command } from 'commander';
 import { PAGE_BYTES, startSites } from '../workloads/sites.ts';
-import { Exit, intOption, UsageError } from './shared.ts';
+import { intOption, UsageError } from './shared.ts';
+import { stopOnSignals } from './signals.ts';
 
 export function registerServe(program: Command): void {
   program
@@ -31,17 +35,14 @@ async function serve(port: number, latencyMs: number): Promise<number> {
       `  ${sites.pages.jython}  (${PAGE_BYTES.jython} bytes)\n` +
       `  ${sites.pages.dice}  (${PAGE_BYTES.dice} bytes)\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  await sites.close();
+  const stopping = stopOnSignals(() => {});
+  try {
+    await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve()));
+    await sites.close();
+  } finally {
+    stopping.undo();
+  }
   const { requests, connections } = sites.stats();
   process.stdout.write(`Stopped after ${requests} requests on ${connections} connections\n`);
-  return Exit.ok;
+  return stopping.exitCode!;
 }

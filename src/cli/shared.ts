@@ -1,6 +1,7 @@
 /** Helpers every CLI command uses: option parsers that fail as usage errors, and exit codes. */
 import { InvalidArgumentError } from 'commander';
 import { describeAutoChoice, watchAuto } from '../backends/auto/channel.ts';
+import { escapeJsonControls, safeText } from '../util/safe-text.ts';
 
 /** Exit codes of every command: 0 all good, 1 some items failed, 2 usage error. */
 export const Exit = { ok: 0, someFailed: 1, usage: 2 } as const;
@@ -10,11 +11,21 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** The longest delay a Node timer keeps (2^31 − 1 ms, about 24.8 days): a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Most tasks at once a command starts: more threads or processes than this exhaust memory, not work. */
+export const MAX_WORKERS = 1024;
+/** Most items (URLs × repeat, calls × repeat) one command runs: every result is kept until the end. */
+export const MAX_ITEMS = 1_000_000;
+
+/** A whole number flag within [min, max]; anything else is refused, naming the allowed range. */
 export function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (raw: string): number => {
     const value = Number(raw);
     if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value)) {
-      throw new InvalidArgumentError(`${name} must be a whole number; got "${raw}".`);
+      throw new InvalidArgumentError(
+        `${name} must be a whole number; got "${safeText(raw)}". Give one between ${min} and ${max}.`,
+      );
     }
     if (value < min || value > max) {
       throw new InvalidArgumentError(`${name} must be between ${min} and ${max}; got ${value}.`);
@@ -23,20 +34,27 @@ export function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEG
   };
 }
 
+/** A flag whose value may not be empty (`--out ''` would mean the current directory by accident). */
+export function textOption(name: string, what: string) {
+  return (raw: string): string => {
+    if (raw.trim() === '') throw new InvalidArgumentError(`${name} needs ${what}; got an empty value.`);
+    return raw;
+  };
+}
+
 export function choiceOption<T extends string>(name: string, choices: readonly T[]) {
   return (raw: string): T => {
     if (!(choices as readonly string[]).includes(raw)) {
-      throw new InvalidArgumentError(`${name} must be one of ${choices.join(', ')}; got "${raw}".`);
+      throw new InvalidArgumentError(`${name} must be one of ${choices.join(', ')}; got "${safeText(raw)}".`);
     }
     return raw as T;
   };
 }
 
-/** Prints one JSON document on stdout (BigInt as decimal strings). */
+/** Prints one JSON document on stdout (BigInt as decimal strings; controls escaped, even C1). */
 export function printJson(value: unknown): void {
-  process.stdout.write(
-    `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
-  );
+  const text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
+  process.stdout.write(`${escapeJsonControls(text)}\n`);
 }
 
 /**
@@ -59,23 +77,4 @@ export async function watchingAuto<T>(
   if (!choice) return { result };
   const { chosen, verdict, width, reason } = choice;
   return { result, auto: { line: describeAutoChoice(choice), json: { chosen, verdict, width, reason } } };
-}
-
-/** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
-export const INTERRUPTED = 130;
-
-/**
- * Ctrl-C once aborts `controller` (a command's run closes its workers and servers on that) after
- * `say` told the user what stops; twice quits at once. Returns the undo.
- */
-export function stopOnCtrlC(controller: AbortController, say: () => void): () => void {
-  let presses = 0;
-  const onSigint = () => {
-    presses++;
-    if (presses > 1) process.exit(INTERRUPTED);
-    say();
-    controller.abort(new Error('interrupted by Ctrl-C'));
-  };
-  process.on('SIGINT', onSigint);
-  return () => process.off('SIGINT', onSigint);
 }

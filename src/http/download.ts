@@ -12,11 +12,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { type Exchange, exchange, type Stopper } from './exchange.ts';
 import type { ResolvedDownloadOptions } from './options.ts';
+import { hopHeaders, redirectTarget } from './redirect.ts';
 import { backoffMs, isRetryableError, isRetryableStatus, parseRetryAfter } from './retry.ts';
-import { checkUrl } from './url.ts';
+import { checkUrl, showUrl, splitCredentials } from './url.ts';
 
 /** What happened to one URL. `status` is 0 when no response came; `error` is set when the URL failed. */
 export interface DownloadResult {
+  /** The URL as given, its credentials (if any) shown as `***`. */
   url: string;
   status: number;
   /** Body bytes received (of the final response). */
@@ -44,8 +46,6 @@ export interface DownloadStops {
   signal?: AbortSignal | undefined;
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-
 /** The "exchange" of a hop never sent (stopped before its first request). */
 const NOT_SENT: Exchange = { status: 0, headers: {}, bytes: 0, tooLarge: false, error: undefined };
 
@@ -64,16 +64,20 @@ export async function download(
   stops: DownloadStops = {},
 ): Promise<DownloadResult> {
   const started = performance.now();
+  const shown = showUrl(url);
   const checked = checkUrl(url);
-  if (!checked.ok) return { url, status: 0, bytes: 0, ms: 0, attempts: 0, error: checked.error };
+  const target = checked.ok ? splitCredentials(checked.url) : checked;
+  if (!target.ok) return { url: shown, status: 0, bytes: 0, ms: 0, attempts: 0, error: target.error };
   const { signal } = stops;
   if (signal?.aborted) {
-    return { url, status: 0, bytes: 0, ms: 0, attempts: 0, error: `${stoppedBy(signal)} before any request` };
+    const error = `${stoppedBy(signal)} before any request`;
+    return { url: shown, status: 0, bytes: 0, ms: 0, attempts: 0, error };
   }
+  const first = { url: target.url, authorization: target.authorization };
   let attempts = 0;
   for (;;) {
     attempts++;
-    const outcome = await attempt(dispatcher, checked.url, options, signal);
+    const outcome = await attempt(dispatcher, first, options, signal);
     let error = outcome.error;
     if (outcome.retry) {
       const refusal = await waitToRetry(outcome.retry.afterMs, attempts, options, stops);
@@ -81,7 +85,7 @@ export async function download(
       error += refusal;
     }
     const result: DownloadResult = {
-      url,
+      url: shown,
       status: outcome.status,
       bytes: outcome.bytes,
       ms: performance.now() - started,
@@ -120,11 +124,12 @@ async function waitToRetry(
 
 /**
  * One attempt: the request and its redirects, bounded by one timer and by `signal`. Both stop it the
- * same way (the Stopper); the first to fire is the one reported.
+ * same way (the Stopper); the first to fire is the one reported. The URL's credentials go to its own
+ * origin only: a redirect elsewhere is sent without them (as fetch and curl do).
  */
 async function attempt(
   dispatcher: Dispatcher,
-  first: URL,
+  first: { url: URL; authorization: string | undefined },
   options: ResolvedDownloadOptions,
   signal: AbortSignal | undefined,
 ): Promise<Attempt> {
@@ -143,12 +148,13 @@ async function attempt(
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    let url = first;
+    let url = first.url;
     let hop = NOT_SENT;
     for (let redirects = 0; ; redirects++) {
       // stopped between two hops (the signal may abort in a microtask): send nothing more
       if (!stopped) {
-        hop = await exchange(dispatcher, url, options.headers, options.timeoutMs, options.maxBytes, stopper);
+        const headers = hopHeaders(options.headers, first, url);
+        hop = await exchange(dispatcher, url, headers, options.timeoutMs, options.maxBytes, stopper);
       }
       // a stop wins over whatever the stopped exchange reports: its error is the abort itself
       if (stopped === 'timeout') return timedOutAttempt(hop, options);
@@ -214,37 +220,6 @@ function failedHop(hop: Exchange, url: URL, options: ResolvedDownloadOptions): A
     error: describeError(hop.error, url),
     retry: isRetryableError(hop.error) ? { afterMs: undefined } : undefined,
   };
-}
-
-/**
- * Where a redirect leads: the next URL to request, a failed attempt (a target that cannot be followed,
- * or one redirect too many), or undefined when the response is not a redirect.
- */
-function redirectTarget(
-  { status, headers }: Exchange,
-  url: URL,
-  redirects: number,
-  options: ResolvedDownloadOptions,
-): URL | Attempt | undefined {
-  const location = headers.location;
-  if (!REDIRECTS.has(status) || typeof location !== 'string') return undefined;
-  const next = checkUrl(new URL(location, url).href);
-  // a redirect's own body is not the download: report 0 bytes
-  if (!next.ok) {
-    return {
-      status,
-      bytes: 0,
-      error: `redirect from ${url.href} to a URL that cannot be followed: ${next.error}`,
-    };
-  }
-  if (redirects >= options.maxRedirects) {
-    return {
-      status,
-      bytes: 0,
-      error: `too many redirects: more than ${options.maxRedirects} (maxRedirects), last to ${next.url.href} — a redirect loop?`,
-    };
-  }
-  return next.url;
 }
 
 /** The final response: 429/5xx are worth a retry (after what Retry-After asks), other 4xx are not. */

@@ -28,18 +28,33 @@ export function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
 
+/** The longest wait a `Retry-After` is read as (a day): a larger one is still longer than any limit. */
+export const MAX_RETRY_AFTER_MS = 86_400_000;
+
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const LONG_DAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const TIME = '\\d{2}:\\d{2}:\\d{2}';
+/** RFC 9110 §5.6.7 HTTP-date: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must read. */
+const HTTP_DATE = new RegExp(
+  `^(?:${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT|${LONG_DAY}, \\d{2}-${MONTH}-\\d{2} ${TIME} GMT|${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4})$`,
+);
+
 /**
- * The wait a `Retry-After` header asks for, in ms: delta-seconds or an HTTP date.
- * Undefined when absent or unreadable (the caller then backs off on its own).
+ * The wait a `Retry-After` header asks for, in ms, per RFC 9110 §10.2.3: delay-seconds (a non-negative
+ * whole number) or an HTTP-date; capped at {@link MAX_RETRY_AFTER_MS}. Undefined when absent or anything
+ * else (`-5`, `1.5`, a date in another format): the caller then backs off on its own.
  */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;
   if (text === undefined) return undefined;
   const trimmed = text.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
+  if (/^\d+$/.test(trimmed)) return Math.min(MAX_RETRY_AFTER_MS, Number(trimmed) * 1000);
+  if (!HTTP_DATE.test(trimmed)) return undefined;
+  // asctime has no zone: it is GMT too, which Date.parse would not assume
+  const at = Date.parse(/GMT$/.test(trimmed) ? trimmed : `${trimmed} GMT`);
   if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, at - now));
 }
 
 /**

@@ -4,7 +4,11 @@
  */
 import type { Mode } from '../executor.ts';
 import type { JobName, JobReport, ModeRow } from './experiment.ts';
+import { pct, x } from './figures.ts';
 import type { Machine } from './machine.ts';
+import { pythonLesson } from './python-lesson.ts';
+
+export { pythonLesson } from './python-lesson.ts';
 
 export type JobVerdict = 'io-bound' | 'cpu-bound';
 
@@ -64,73 +68,40 @@ export function advise(
       `The machine was busy (load ${machine.load} on ${machine.cores} cores): other programs took CPU time, so the figures are noisier and speedups lower than on an idle machine.`,
     );
   }
-  const ran = [io, cpu, task].filter((a): a is JobAdvice => a !== undefined);
-  const summary =
-    ran.length === 0
-      ? 'Nothing was measured.'
-      : ran
-          .map(
-            (a) =>
-              `${a.job === 'task' ? 'Your task' : `The ${a.job === 'io' ? 'I/O' : 'CPU'} job`} is ${a.verdict === 'io-bound' ? 'I/O' : 'CPU'}-bound: use ${a.use}.`,
-          )
-          .join(' ');
+  const parts: string[] = [];
+  for (const [report, advice] of [
+    [reports.io, io],
+    [reports.cpu, cpu],
+    [reports.task, task],
+  ] as const) {
+    if (advice) {
+      parts.push(
+        `${jobTitle(advice.job)} is ${advice.verdict === 'io-bound' ? 'I/O' : 'CPU'}-bound: use ${advice.use}.`,
+      );
+    } else if (report && report.rows.length > 0) {
+      // measured, yet no mode did the work: there is nothing to recommend, and saying a mode would mislead
+      parts.push(
+        `${jobTitle(report.job)}: nothing succeeded — every ${report.job === 'task' ? 'call' : 'item'} failed in every mode, so no mode is recommended; fix ${report.job === 'task' ? 'the task or its --args' : 'what failed'} and compare again.`,
+      );
+    }
+  }
+  const summary = parts.length === 0 ? 'Nothing was measured.' : parts.join(' ');
   const python = pythonLesson(machine, reports.io, reports.cpu);
   return { summary, io, cpu, task, notes, ...(python && { python }) };
 }
 
-/**
- * The article's lesson, measured: Python's threads against its loop on the CPU job (the GIL), its
- * Pool, asyncio against its loop on the I/O job — each beside conc's figure for the same mode.
- */
-export function pythonLesson(
-  machine: Machine,
-  io: JobReport | undefined,
-  cpu: JobReport | undefined,
-): string | undefined {
-  const ran = (report: JobReport | undefined, mode: Mode) => {
-    const row = report?.rows.find((r) => r.mode === mode);
-    const twin = row?.python;
-    return row && twin && twin.error === undefined && Number.isFinite(twin.seconds)
-      ? { row, twin }
-      : undefined;
-  };
-  const parts: string[] = [];
-  const threads = ran(cpu, 'threads');
-  const pool = ran(cpu, 'processes');
-  if (threads?.twin.speedup != null) {
-    const conc = threads.row.speedup;
-    // conc's threads lose either to start-up (a small job) or to other programs holding the cores
-    const crowded = threads.row.cpuPercent < machine.cores * 100 * 0.75;
-    const nodeThreads =
-      conc === null
-        ? ''
-        : conc >= 1.3
-          ? ` conc's threads were ${x(conc)} sync: each worker thread has its own JavaScript engine, and they compute at once.`
-          : crowded
-            ? ` conc's threads were ${x(conc)} sync here, using ${pct(threads.row.cpuPercent)} of ${machine.cores * 100}%: other programs held the cores.`
-            : ` conc's threads were ${x(conc)} sync here: the job is too small for starting them to pay off (give it more work and they split it).`;
-    parts.push(
-      `On the CPU job, Python's ${threads.twin.workers} threads were ${x(threads.twin.speedup)} its loop: the GIL lets one thread run Python code at a time${pool?.twin.speedup != null ? `, while its Pool of processes was ${x(pool.twin.speedup)}` : ''}.${nodeThreads}`,
-    );
-  }
-  const loop = ran(cpu, 'sync');
-  if (loop?.twin.ratio != null && loop.twin.ratio > 1) {
-    parts.push(
-      `Python's loop took ${x(loop.twin.ratio)} the time of conc's sync: V8 compiles the arithmetic to machine code, CPython interprets it step by step.`,
-    );
-  }
-  const asyncio = ran(io, 'async');
-  if (asyncio?.twin.speedup != null && asyncio.row.speedup !== null) {
-    parts.push(
-      `On the I/O job asyncio was ${x(asyncio.twin.speedup)} Python's loop and conc's async ${x(asyncio.row.speedup)} sync: both overlap the waits on one thread.`,
-    );
-  }
-  return parts.length > 0 ? `The article's Python programs ran here too. ${parts.join(' ')}` : undefined;
+function jobTitle(job: JobName): string {
+  return job === 'task' ? 'Your task' : `The ${job === 'io' ? 'I/O' : 'CPU'} job`;
 }
 
+/** Advice from the modes that did the work: a mode whose every item failed measured nothing useful. */
 function adviseJob(machine: Machine, report: JobReport): JobAdvice | undefined {
   const rows = report.rows.filter(
-    (r) => r.error === undefined && Number.isFinite(r.seconds) && r.seconds > 0,
+    (r) =>
+      r.error === undefined &&
+      Number.isFinite(r.seconds) &&
+      r.seconds > 0 &&
+      !(r.count > 0 && r.failed >= r.count),
   );
   if (rows.length === 0) return undefined;
   const fastest = rows.reduce((a, b) => (b.seconds < a.seconds ? b : a));
@@ -188,7 +159,7 @@ function ioText(job: JobName, rows: ModeRow[], use: ModeRow, serial: ModeRow | u
   const parts: string[] = [];
   parts.push(
     serial
-      ? `${what} is I/O-bound: run one at a time (${serial.mode}), it kept the CPU busy ${busyPercent(serial) < 30 ? 'only ' : ''}${pct(busyPercent(serial))} of the time — the rest was waiting.`
+      ? `${what} is I/O-bound: run one at a time (${serial.mode}), it kept the CPU busy ${busyPercent(serial) < 30 ? 'only ' : ''}${cpuUse(serial)} — the rest was waiting.`
       : `${what} is I/O-bound: most of its time is waiting.`,
   );
   const async = rows.find((r) => r.mode === 'async');
@@ -219,7 +190,7 @@ function cpuText(
   const parts: string[] = [];
   parts.push(
     serial
-      ? `${what} is CPU-bound: run one at a time (${serial.mode}), it kept a core busy ${pct(busyPercent(serial))} of the time it could run — there is no waiting to overlap.`
+      ? `${what} is CPU-bound: run one at a time (${serial.mode}), it kept a core busy ${cpuUse(serial)} — there is no waiting to overlap.`
       : `${what} is CPU-bound: it computes all the time.`,
   );
   const async = rows.find((r) => r.mode === 'async');
@@ -261,16 +232,20 @@ export function busyPercent(row: ModeRow): number {
   return runnable > 5 ? Math.min(100, (row.cpuPercent / runnable) * 100) : row.cpuPercent;
 }
 
+/**
+ * The CPU use of a run as the table and the JSON show it (rounded alike), and the share of the time it
+ * could run when other programs held the CPU enough to change the figure.
+ */
+function cpuUse(row: ModeRow): string {
+  const shown = `${pct(row.cpuPercent)} of the time`;
+  const busy = busyPercent(row);
+  return Math.round(busy) === Math.round(row.cpuPercent)
+    ? shown
+    : `${shown} (${pct(busy)} of the time it could run)`;
+}
+
 function autoNote(rows: ModeRow[]): string {
   const auto = rows.find((r) => r.mode === 'auto')?.auto;
   if (!auto?.chosen) return ', or let conc choose with mode auto';
   return ` — mode auto measured the work itself and chose ${auto.chosen}${auto.chosen === 'async' ? ` (width ${auto.width})` : ` (${auto.width} threads)`}`;
-}
-
-function x(speedup: number): string {
-  return `${speedup >= 10 ? speedup.toFixed(0) : speedup.toFixed(1)}×`;
-}
-
-function pct(percent: number): string {
-  return `${Math.round(percent)}%`;
 }

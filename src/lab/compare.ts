@@ -3,11 +3,12 @@
  *
  *   jobs × modes × runs ─▶ experiment rows ─▶ advice ─▶ document ─▶ report.json + report.html (+ tables)
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { TaskTimeoutError } from '../errors.ts';
 import type { Mode } from '../executor.ts';
 import { advise, type Recommendation } from './advice.ts';
-import { type JobName, type JobReport, type JobRunner, runExperiment } from './experiment.ts';
+import { describeThrown, type JobName, type JobReport, type JobRunner, runExperiment } from './experiment.ts';
 import { cpuRunner, ioRunner, taskRunner, warmUp } from './jobs.ts';
 import { describeMachine, type Machine } from './machine.ts';
 import type { Progress } from './progress.ts';
@@ -16,6 +17,7 @@ import { twinsFor } from './python/programs.ts';
 import { twinsOf } from './python/twins.ts';
 import { renderHtml } from './report/html.ts';
 import { type CompareDocument, stringifyDocument, toDocument } from './report/json.ts';
+import { writeFileReplacing } from './report/write-file.ts';
 
 /** The sites' latency the I/O job uses unless told otherwise (the demo sites' default). */
 export const DEFAULT_LATENCY_MS = 50;
@@ -44,8 +46,13 @@ export interface ComparisonOptions {
   count?: number | undefined;
   redis?: string | undefined;
   queue?: string | undefined;
-  /** Your own task (job 'task'): MODULE#EXPORT loaded, and one argument list per call. */
-  task?: { spec: string; module: string; name: string; calls: unknown[][] } | undefined;
+  /**
+   * Your own task (job 'task'): MODULE#EXPORT loaded, one argument list per call, and the longest one
+   * call may take (ms; a call past it fails, counted like any failure).
+   */
+  task?:
+    | { spec: string; module: string; name: string; calls: unknown[][]; timeoutMs?: number | undefined }
+    | undefined;
   signal?: AbortSignal | undefined;
   progress?: Progress | undefined;
   /**
@@ -64,6 +71,8 @@ export interface Comparison {
   task?: JobReport | undefined;
   recommendation: Recommendation;
   interrupted: boolean;
+  /** What stopped it early, when something did (the CLI's signal: SIGINT, SIGTERM). */
+  interruptedBy?: string | undefined;
   /** With `python`: the interpreter found (or why none), and the notes about it. */
   python?: PythonInfo | undefined;
 }
@@ -152,8 +161,35 @@ function realRunner(job: JobName, o: ComparisonOptions, latencyMs: number | unde
       });
     case 'task':
       if (!o.task) throw new Error("conc internal error: job 'task' without a task");
-      return taskRunner({ module: o.task.module, name: o.task.name, calls: o.task.calls, ...distributed });
+      return taskRunner({
+        module: o.task.module,
+        name: o.task.name,
+        calls: o.task.calls,
+        timeoutMs: o.task.timeoutMs,
+        onCallError: callErrorNotes(o),
+        ...distributed,
+      });
   }
+}
+
+/** Distinct call errors said per mode; the rest are only counted (in the row's `failed`). */
+const SAID_ERRORS = 3;
+
+/** Says the first few distinct ways your task's calls failed in each mode, on the progress display. */
+function callErrorNotes(o: ComparisonOptions): (mode: Mode, error: unknown) => void {
+  const said = new Map<Mode, Set<string>>();
+  return (mode, error) => {
+    const text = describeThrown(error);
+    const seen = said.get(mode) ?? new Set<string>();
+    said.set(mode, seen);
+    if (seen.size >= SAID_ERRORS || seen.has(text)) return;
+    seen.add(text);
+    const bound =
+      error instanceof TaskTimeoutError
+        ? ` — the bound is --task-timeout ${error.timeoutMs} ms: raise it if ${o.task?.name} is just slow, or fix it if it hangs`
+        : '';
+    o.progress?.say(`task · ${mode}: a call of ${o.task?.name} failed: ${text}${bound}`);
+  };
 }
 
 /** The comparison as the JSON document, naming where the HTML report is (or will be). */
@@ -179,6 +215,7 @@ export function comparisonDocument(
     recommendation: c.recommendation,
     report: htmlPath,
     python: c.python,
+    interruptedBy: c.interruptedBy,
   });
 }
 
@@ -193,7 +230,7 @@ export async function writeReports(
   const html = join(dir, 'report.html');
   const json = join(dir, 'report.json');
   const document = comparisonDocument(c, o, html);
-  await writeFile(json, stringifyDocument(document));
-  await writeFile(html, renderHtml(document));
+  await writeFileReplacing(json, stringifyDocument(document));
+  await writeFileReplacing(html, renderHtml(document));
   return { html, json, document };
 }

@@ -8,6 +8,7 @@
  *   rows ─▶ median per mode ─▶ speedup over sync, floor, CPU use; the twin's time over the mode's
  */
 import type { Mode } from '../executor.ts';
+import { safeText } from '../util/safe-text.ts';
 import { type CpuSpent, cpuSince, cpuSnapshot } from './cpu-time.ts';
 import { median } from './median.ts';
 import {
@@ -33,8 +34,10 @@ export interface JobOutcome {
   count: number;
   /** Items that failed (their results still reported). */
   failed: number;
-  /** For mode auto: what it chose. */
-  auto?: { chosen: string | undefined; verdict: string | undefined; width: number } | undefined;
+  /** For mode auto: what it chose, and why (the same fields `conc io|cpu --json` give under `auto`). */
+  auto?:
+    | { chosen: string | undefined; verdict: string | undefined; width: number; reason?: string | undefined }
+    | undefined;
 }
 
 export interface RunContext {
@@ -188,7 +191,7 @@ async function runTwinOnce(
     return { measure };
   } catch (thrown) {
     options.onTwinEnd?.(options.job, mode, twin.program, undefined, thrown);
-    return { error: thrown instanceof Error ? thrown.message : String(thrown) };
+    return { error: describeThrown(thrown).replace(/^Error: /, '') };
   }
 }
 
@@ -264,8 +267,19 @@ function failedRow(mode: Mode, error: unknown): ModeRow {
     failed: 0,
     count: 0,
     runs: [],
-    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    error: describeThrown(error),
   };
+}
+
+/** What a run threw, as one safe line: controls escaped, credentials hidden, unreadable parts named. */
+export function describeThrown(error: unknown): string {
+  let text: string;
+  try {
+    text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    text = 'an error that cannot be read (its name or message throws)';
+  }
+  return safeText(text);
 }
 
 function withSpeedups(rows: ModeRow[]): ModeRow[] {

@@ -4,11 +4,13 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { defaultMaxListeners, setMaxListeners } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { subscribeAuto } from '../backends/auto/channel.ts';
 import type { AutoChoice } from '../backends/auto/choice.ts';
 import type { Mode } from '../executor.ts';
 import type { JobOutcome, JobRunner, RunContext } from './experiment.ts';
+import { removeQueue } from './private-queue.ts';
 
 export interface DistributedSettings {
   redis?: string | undefined;
@@ -36,6 +38,10 @@ export interface TaskSettings extends DistributedSettings {
   name: string;
   /** One argument list per call. */
   calls: unknown[][];
+  /** Longest one call may take (ms); a call that takes longer fails with TaskTimeoutError. */
+  timeoutMs?: number | undefined;
+  /** Told of each call that failed (the run goes on: failures are counted). */
+  onCallError?: ((mode: Mode, error: unknown) => void) | undefined;
 }
 
 /** The I/O job as a runner: the embedded sites (started per run) or the given URLs. */
@@ -123,13 +129,16 @@ export function taskRunner(settings: TaskSettings): JobRunner {
       try {
         const ref = taskRef(settings.module, settings.name);
         const total = settings.calls.length;
+        // every call listens to the run's one signal: that many listeners are expected, not a leak
+        setMaxListeners(Math.max(defaultMaxListeners, total + defaultMaxListeners), ctx.signal);
         await Promise.all(
           settings.calls.map((args) =>
-            ex.run(ref, args, { signal: ctx.signal }).then(
+            ex.run(ref, args, { signal: ctx.signal, timeoutMs: settings.timeoutMs }).then(
               () => ctx.onProgress(++done, total),
               (error: unknown) => {
                 if (ctx.signal.aborted) throw error;
                 failed++;
+                settings.onCallError?.(mode, error);
                 ctx.onProgress(++done, total);
               },
             ),
@@ -171,10 +180,15 @@ async function distributedQueue(
     ...(job === 'io' ? { mode: 'async', concurrency: 64 } : { mode: 'threads' }),
     ...(typeof job === 'object' && { tasks: [fileURLToPath(job.module)] }),
   });
+  const redis = s.redis;
   return {
     name,
     release: async () => {
-      await worker.close({ force: true });
+      try {
+        await worker.close({ force: true });
+      } finally {
+        await removeQueue(redis, name);
+      }
     },
   };
 }
@@ -188,7 +202,15 @@ async function withAutoChoice(fn: () => Promise<JobOutcome>): Promise<JobOutcome
   try {
     const outcome = await fn();
     return choice
-      ? { ...outcome, auto: { chosen: choice.chosen, verdict: choice.verdict, width: choice.width } }
+      ? {
+          ...outcome,
+          auto: {
+            chosen: choice.chosen,
+            verdict: choice.verdict,
+            width: choice.width,
+            reason: choice.reason,
+          },
+        }
       : outcome;
   } finally {
     stop();

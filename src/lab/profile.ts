@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Classification, classify, Probe } from '../backends/auto/classifier.ts';
-import { TaskNotFoundError } from '../errors.ts';
+import { AbortError, TaskNotFoundError, TaskTimeoutError } from '../errors.ts';
 import type { Mode } from '../executor.ts';
 import { resolveTask } from '../internal/resolve-task.ts';
 import { median } from './experiment.ts';
@@ -44,6 +44,15 @@ export interface ProfileResult {
   loopDelayMs: number;
   reason: string;
   recommended: { mode: Mode; workers: number; why: string };
+  /** Stopped by its signal before every call ran: the figures are those of `calls`. */
+  partial: boolean;
+}
+
+export interface ProfileBounds {
+  /** Longest one call may take (ms): a call that has not settled by then fails with TaskTimeoutError. */
+  timeoutMs?: number | undefined;
+  /** Stops between calls, and ends a call being awaited: what was measured is kept. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Most tasks in flight ever recommended for I/O (beyond it, the other side is the limit). */
@@ -96,25 +105,46 @@ export function parseArgLists(values: readonly string[] | undefined): unknown[][
   });
 }
 
-/** Calls the task `runs` times per argument list, one call at a time, after one unmeasured warm-up call. */
+/**
+ * Calls the task `runs` times per argument list, one call at a time, after one unmeasured warm-up call.
+ * Each call is bounded by `bounds.timeoutMs` (TaskTimeoutError); when `bounds.signal` aborts, the calls
+ * measured so far are the result (`partial`), or AbortError if none was. A call that blocks its thread
+ * cannot be bounded here: nothing else runs until it returns.
+ */
 export async function profileTask(
   target: ProfileTarget,
   argLists: unknown[][],
   runs = 3,
+  bounds: ProfileBounds = {},
 ): Promise<ProfileResult> {
-  await target.fn(...argLists[0]!); // warm-up: module state, JIT, first connections
+  const { signal } = bounds;
+  await boundedCall(target, argLists[0]!, bounds); // warm-up: module state, JIT, first connections
   const calls: ProfileCall[] = [];
   const whole = new Probe();
   whole.start(1); // one call in flight all along
-  for (let run = 0; run < runs; run++) {
-    for (const [i, args] of argLists.entries()) {
-      const one = new Probe();
-      one.start(1);
-      await target.fn(...args);
-      const m = one.stop(1);
-      calls.push({ args: i, wallMs: m.wallMs, cpuMs: m.cpuMs });
+  try {
+    for (let run = 0; run < runs; run++) {
+      for (const [i, args] of argLists.entries()) {
+        signal?.throwIfAborted();
+        const one = new Probe();
+        one.start(1);
+        await boundedCall(target, args, bounds);
+        const m = one.stop(1);
+        calls.push({ args: i, wallMs: m.wallMs, cpuMs: m.cpuMs });
+      }
     }
+  } catch (error) {
+    if (!signal?.aborted || calls.length === 0) throw error;
   }
+  return summarize(target, calls, whole, Boolean(signal?.aborted));
+}
+
+function summarize(
+  target: ProfileTarget,
+  calls: ProfileCall[],
+  whole: Probe,
+  partial: boolean,
+): ProfileResult {
   const c = classify(whole.stop(calls.length));
   const wallMs = median(calls.map((x) => x.wallMs));
   const cpuMs = median(calls.map((x) => x.cpuMs));
@@ -129,7 +159,46 @@ export async function profileTask(
     loopDelayMs: c.loopDelayMs,
     reason: c.reason,
     recommended: recommend(c, wallMs, cpuMs),
+    partial,
   };
+}
+
+/**
+ * One call of the task: a value returns at once; a promise (or any thenable) is awaited until it
+ * settles, the bound passes (TaskTimeoutError naming the task and the bound) or the signal aborts.
+ */
+async function boundedCall(target: ProfileTarget, args: unknown[], bounds: ProfileBounds): Promise<void> {
+  const { signal, timeoutMs } = bounds;
+  signal?.throwIfAborted();
+  const value = target.fn(...args);
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    await Promise.race([
+      Promise.resolve(value),
+      new Promise<never>((_, reject) => {
+        if (timeoutMs !== undefined) {
+          timer = setTimeout(
+            () =>
+              reject(
+                new TaskTimeoutError(
+                  target.name,
+                  timeoutMs,
+                  `${target.name} did not settle within ${timeoutMs} ms: it may hang or return a promise that never settles.`,
+                ),
+              ),
+            timeoutMs,
+          );
+        }
+        onAbort = () => reject(new AbortError(`${target.name} was stopped: ${String(signal?.reason)}`));
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 function recommend(c: Classification, wallMs: number, cpuMs: number): ProfileResult['recommended'] {

@@ -4,7 +4,8 @@
  */
 import { SingleBar } from 'cli-progress';
 import type { Mode } from '../executor.ts';
-import type { JobName, RunMeasure } from './experiment.ts';
+import { safeText } from '../util/safe-text.ts';
+import { describeThrown, type JobName, type RunMeasure } from './experiment.ts';
 
 export interface Progress {
   runStart(job: JobName, mode: Mode, run: number, runs: number): void;
@@ -47,12 +48,12 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
       clear();
       const result = measure
         ? `${measure.seconds.toFixed(2)} s${measure.auto?.chosen ? ` (auto chose ${measure.auto.chosen})` : ''}`
-        : `did not finish: ${error instanceof Error ? error.message : String(error)}`;
+        : `did not finish: ${describeThrown(error).replace(/^Error: /, '')}`;
       stream.write(`${label}: ${result}\n`);
     },
     say(line) {
       clear();
-      stream.write(`${line}\n`);
+      stream.write(`${safeText(line)}\n`);
     },
     stop: clear,
   };

@@ -98,6 +98,7 @@ export function renderHtml(doc: CompareDocument, generatedAt = new Date()): stri
 <body>
 <header>
 <h1>Which concurrency fits which work</h1>
+<p class="meta">The lab of <a href="${ARTICLE_URL}">Speed Up Your Python Program With Concurrency</a> (Real Python), its two jobs run in every mode of conc.</p>
 <p class="meta">Measured by <code>conc compare</code> on ${esc(generatedAt.toISOString().replace('T', ' ').slice(0, 16))} UTC ·
 ${m.cores} core${m.cores === 1 ? '' : 's'} (${esc(m.cpuModel)}) · Node ${esc(m.node)} · ${esc(m.platform)} · ${m.memoryGiB} GiB ·
 load ${m.load} at start · median of ${doc.settings.runs} run${doc.settings.runs === 1 ? '' : 's'} per mode${doc.interrupted ? ' · <strong>interrupted: partial results</strong>' : ''}</p>

@@ -1,4 +1,6 @@
 /** The comparison as one JSON document (DESIGN.md's `conc compare --json` shape, plus details). */
+
+import { escapeJsonControls } from '../../util/safe-text.ts';
 import type { Recommendation } from '../advice.ts';
 import type { JobReport, ModeRow } from '../experiment.ts';
 import type { Machine } from '../machine.ts';
@@ -27,6 +29,10 @@ export interface CompareDocument {
   task: JsonRow[] | null;
   recommendation: Recommendation;
   interrupted: boolean;
+  /** The same as `interrupted`: the figures are what was measured before the run was stopped. */
+  partial: boolean;
+  /** What stopped the run early (SIGINT, SIGTERM), or null. */
+  interruptedBy: string | null;
   /** Path of report.html (undefined if it could not be written). */
   report: string | undefined;
   /** With `--python`: the interpreter the article's programs ran on (null when none), and the notes. */
@@ -91,7 +97,11 @@ export function toDocument(args: {
   recommendation: Recommendation;
   report: string | undefined;
   python?: PythonInfo | undefined;
+  interruptedBy?: string | undefined;
 }): CompareDocument {
+  const interrupted = Boolean(
+    args.interruptedBy || args.io?.interrupted || args.cpu?.interrupted || args.task?.interrupted,
+  );
   return {
     machine: args.machine,
     settings: args.settings,
@@ -99,7 +109,9 @@ export function toDocument(args: {
     cpu: args.cpu?.rows.map(jsonRow) ?? null,
     task: args.task?.rows.map(jsonRow) ?? null,
     recommendation: args.recommendation,
-    interrupted: Boolean(args.io?.interrupted || args.cpu?.interrupted || args.task?.interrupted),
+    interrupted,
+    partial: interrupted,
+    interruptedBy: args.interruptedBy ?? null,
     report: args.report,
     python: args.python ? jsonPython(args.python) : null,
   };
@@ -164,7 +176,7 @@ function round(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
-/** The document as text (what `--json` prints and report.json holds). */
+/** The document as text (what `--json` prints and report.json holds), every control escaped. */
 export function stringifyDocument(doc: CompareDocument): string {
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return `${escapeJsonControls(JSON.stringify(doc, null, 2))}\n`;
 }
