@@ -239,17 +239,32 @@ try {
 }
 `;
 
-const MAIN_CJS = `async function main() {
-  const { createExecutor, taskRef } = await import('conc');
-  const square = taskRef(require('node:url').pathToFileURL(require('node:path').resolve(__dirname, '../tasks.mjs')).href, 'square');
+// a CommonJS project (what `npm init -y` makes): require(esm) on Node >= 20.19, import() before that
+const TASKS_CJS = `const { defineTasks } = require('conc');
+const { pathToFileURL } = require('node:url');
+
+function cube(n) {
+  return n * n * n;
+}
+exports.tasks = defineTasks(pathToFileURL(__filename).href, { cube });
+`;
+
+const MAIN_CJS = `const { createExecutor } = require('conc');
+const { tasks } = require('./tasks.cjs');
+
+async function main() {
+  const viaImport = (await import('conc')).createExecutor === createExecutor;
   const ex = createExecutor({ mode: 'threads', workers: 1 });
   try {
-    console.log(JSON.stringify(await ex.map(square, [5, 6])));
+    console.log(JSON.stringify({ viaImport, cubes: await ex.map(tasks.cube, [2, 3]) }));
   } finally {
     await ex.close();
   }
 }
-main().catch((error) => { console.error(error); process.exitCode = 1; });
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
 `;
 
 /** The users' files: a TypeScript project (main.ts, tasks.ts, tsconfig.json), .mjs files and a .cjs file. */
@@ -260,6 +275,7 @@ function writeUsers(): void {
   writeFileSync(join(dir, 'tasks.mjs'), TASKS_MJS);
   writeFileSync(join(dir, 'main.mjs'), MAIN_MJS);
   mkdirSync(join(dir, 'cjs'));
+  writeFileSync(join(dir, 'cjs/tasks.cjs'), TASKS_CJS);
   writeFileSync(join(dir, 'cjs/main.cjs'), MAIN_CJS);
 }
 
@@ -289,9 +305,9 @@ describe('a plain JavaScript user', () => {
     expect(out.stats).toMatchObject({ mode: 'threads', submitted: 5, completed: 4, failed: 1, workers: 2 });
   }, 90_000);
 
-  it('loads conc from CommonJS with import()', async () => {
+  it('uses conc from CommonJS: require, a .cjs task module, and import() giving the same module', async () => {
     const { stdout } = await sh(process.execPath, ['cjs/main.cjs'], 60_000);
-    expect(JSON.parse(stdout)).toEqual([25, 36]);
+    expect(JSON.parse(stdout)).toEqual({ viaImport: true, cubes: [8, 27] });
   }, 90_000);
 });
 
