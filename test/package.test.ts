@@ -9,12 +9,13 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSites } from '../src/workloads/sites.ts';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -50,13 +51,9 @@ let dir = '';
 let packed: PackResult;
 
 /** Runs a command in the temp project, bounded in time; offline, whatever npm it is. */
-async function sh(cmd: string, args: string[], timeout = 120_000) {
-  const env = {
-    ...process.env,
-    npm_config_offline: 'true',
-    npm_config_audit: 'false',
-    npm_config_fund: 'false',
-  };
+async function sh(cmd: string, args: string[], timeout = 120_000, extraEnv: Record<string, string> = {}) {
+  const offline = { npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
+  const env = { ...process.env, ...offline, ...extraEnv };
   return run(cmd, args, { cwd: dir, env, timeout, maxBuffer: 16 * 1024 * 1024 });
 }
 
@@ -317,4 +314,38 @@ describe('a CLI user', () => {
     expect(stdout).toContain('sum of squares below 5000000 = 41666654166667500000');
     expect(stdout).toContain('sum of squares below 5000001 = 41666679166667500000');
   }, 90_000);
+});
+
+describe("the tutorial's programs (docs/tutorial), run against the installed package", () => {
+  const sumBelow = (n: bigint) => (n * (n - 1n) * (2n * n - 1n)) / 6n;
+
+  it.each(['sync', 'threads', 'async', 'processes'])(
+    'io.mjs %s downloads the 160 sites',
+    async (mode) => {
+      cpSync(join(repo, 'docs/tutorial'), join(dir, 'tutorial'), { recursive: true });
+      await using sites = await startSites({ latencyMs: 1 });
+      const { stdout } = await sh(process.execPath, ['tutorial/io.mjs', mode], 60_000, {
+        SITES: sites.origin,
+      });
+      expect(stdout).toMatch(/^Downloaded 160 sites \(3440640 bytes\) in \d+\.\d\d seconds\n$/);
+      expect(sites.stats().requests).toBe(160);
+    },
+    90_000,
+  );
+
+  it.each(['sync', 'threads', 'processes'])(
+    'cpu.mjs %s sums the 20 squares exactly',
+    async (mode) => {
+      cpSync(join(repo, 'docs/tutorial'), join(dir, 'tutorial'), { recursive: true });
+      const { stdout } = await sh(process.execPath, ['tutorial/cpu.mjs', mode], 60_000, { VERBOSE: '1' });
+      const lines = stdout.trim().split('\n');
+      expect(lines).toHaveLength(21);
+      for (const [x, line] of lines.slice(0, 20).entries()) {
+        const n = 5_000_000 + x;
+        expect(line).toBe(`${n}: ${sumBelow(BigInt(n))}`);
+      }
+      expect(lines[20]).toMatch(/^Duration \d+\.\d\d seconds \(first sum 41666654166667500000\)$/);
+    },
+    90_000,
+  );
 });
