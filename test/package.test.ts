@@ -147,6 +147,9 @@ describe('the tarball', () => {
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/index.js']));
     expect(files).toContain('dist/index.d.ts');
     expect(files).toContain('dist/cli/bin.js');
+    expect(files).toEqual(
+      expect.arrayContaining(['docs/tutorial.md', 'docs/design.md', 'docs/tutorial/io.mjs']),
+    );
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(files.filter((f) => !/^(dist|docs)\/|^(LICENSE|README\.md|package\.json)$/.test(f))).toEqual([]);
     expect(files).not.toContain('dist/.tsbuildinfo');
@@ -274,6 +277,8 @@ function writeUsers(): void {
   mkdirSync(join(dir, 'cjs'));
   writeFileSync(join(dir, 'cjs/tasks.cjs'), TASKS_CJS);
   writeFileSync(join(dir, 'cjs/main.cjs'), MAIN_CJS);
+  // the tutorial's files as they ship (package.json "files"), where docs/tutorial.md tells users to copy them from
+  cpSync(join(dir, 'node_modules/conc/docs/tutorial'), join(dir, 'tutorial'), { recursive: true });
 }
 
 const EXPECTED = { squares: [1, 4, 9], sums: [3, 7], one: 49, failed: 'RangeError', completed: 6 };
@@ -316,13 +321,12 @@ describe('a CLI user', () => {
   }, 90_000);
 });
 
-describe("the tutorial's programs (docs/tutorial), run against the installed package", () => {
+describe("the tutorial's programs (docs/tutorial, shipped in the package), run against it", () => {
   const sumBelow = (n: bigint) => (n * (n - 1n) * (2n * n - 1n)) / 6n;
 
   it.each(['sync', 'threads', 'async', 'processes'])(
     'io.mjs %s downloads the 160 sites',
     async (mode) => {
-      cpSync(join(repo, 'docs/tutorial'), join(dir, 'tutorial'), { recursive: true });
       await using sites = await startSites({ latencyMs: 1 });
       const { stdout } = await sh(process.execPath, ['tutorial/io.mjs', mode], 60_000, {
         SITES: sites.origin,
@@ -336,7 +340,6 @@ describe("the tutorial's programs (docs/tutorial), run against the installed pac
   it.each(['sync', 'threads', 'processes'])(
     'cpu.mjs %s sums the 20 squares exactly',
     async (mode) => {
-      cpSync(join(repo, 'docs/tutorial'), join(dir, 'tutorial'), { recursive: true });
       const { stdout } = await sh(process.execPath, ['tutorial/cpu.mjs', mode], 60_000, { VERBOSE: '1' });
       const lines = stdout.trim().split('\n');
       expect(lines).toHaveLength(21);
