@@ -53,7 +53,10 @@ let packed: PackResult;
 /** Runs a command in the temp project, bounded in time; offline, whatever npm it is. */
 async function sh(cmd: string, args: string[], timeout = 120_000, extraEnv: Record<string, string> = {}) {
   const offline = { npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
-  const env = { ...process.env, ...offline, ...extraEnv };
+  // not the variables `npm test` sets for this repository's own package
+  const own = /^npm_(package_|lifecycle_|config_local_prefix$)/;
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !own.test(key)));
+  const env = { ...inherited, ...offline, ...extraEnv };
   return run(cmd, args, { cwd: dir, env, timeout, maxBuffer: 16 * 1024 * 1024 });
 }
 
