@@ -25,7 +25,10 @@ export type { ExecutorOptions, Mode };
  * const page = await ex.run(tasks.fetchPage, ['http://127.0.0.1:8080/'], { signal: ac.signal, timeoutMs: 5000 });
  */
 export interface RunOptions {
-  /** Aborts the call: a queued task never starts, a running one's `taskSignal()` aborts; rejects with `AbortError`. */
+  /**
+   * Aborts the call: a queued task never starts, a running one's `taskSignal()` aborts; rejects with `AbortError`.
+   * @defaultValue none
+   */
   signal?: AbortSignal | undefined;
   /**
    * Timeout of this call in ms, counted from when the task starts (not while it waits); rejects with

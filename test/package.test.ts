@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSites } from '../src/workloads/sites.ts';
 
@@ -354,4 +355,89 @@ describe("the tutorial's programs (docs/tutorial, shipped in the package), run a
     },
     90_000,
   );
+});
+
+describe('the API reference (TSDoc, rendered by `npm run docs`)', () => {
+  const source = (file: string) =>
+    ts.createSourceFile(file, readFileSync(join(repo, file), 'utf8'), ts.ScriptTarget.Latest, true);
+  const tags = (node: ts.Node) => ts.getJSDocTags(node).map((t) => t.tagName.text);
+  const named = (node: ts.Node) => ((node as { name?: ts.Node }).name?.getText() ?? '').replace(/\W/g, '');
+
+  /** The members of the interfaces (or classes) named `names` in `file`, by interface. */
+  function membersOf(file: string, names: string[]): Map<string, ts.Node[]> {
+    const found = new Map<string, ts.Node[]>();
+    ts.forEachChild(source(file), (node) => {
+      if ((ts.isInterfaceDeclaration(node) || ts.isClassDeclaration(node)) && names.includes(named(node)))
+        found.set(named(node), [node, ...node.members]);
+    });
+    return found;
+  }
+
+  it('gives every option of every call its default', () => {
+    const options = new Map([
+      ...membersOf('src/options.ts', ['ExecutorOptions']),
+      ...membersOf('src/map/options.ts', ['MapOptions', 'ImapOptions']),
+      ...membersOf('src/executor.ts', ['RunOptions']),
+    ]);
+    expect([...options.keys()].sort()).toEqual([
+      'ExecutorOptions',
+      'ImapOptions',
+      'MapOptions',
+      'RunOptions',
+    ]);
+    const missing = [...options].flatMap(([owner, [, ...members]]) =>
+      members!
+        .filter((m) => named(m) !== 'mode' && !tags(m).includes('defaultValue'))
+        .map((m) => `${owner}.${named(m)}`),
+    );
+    expect(missing, 'options without a @defaultValue').toEqual([]);
+  });
+
+  it('has an example for every call', () => {
+    const [executor] = [...membersOf('src/executor.ts', ['Executor']).values()];
+    const calls = ['submit', 'run', 'map', 'imap', 'close', 'stats'];
+    const documented = executor!.filter((m) => tags(m).includes('example')).map(named);
+    expect(
+      calls.filter((c) => !documented.includes(c)),
+      'Executor calls without @example',
+    ).toEqual([]);
+    const functions: [string, string][] = [
+      ['src/executor.ts', 'createExecutor'],
+      ['src/tasks.ts', 'defineTasks'],
+      ['src/tasks.ts', 'taskRef'],
+      ['src/task-signal.ts', 'taskSignal'],
+      ['src/worker/index.ts', 'startWorker'],
+    ];
+    const without = functions.filter(([file, name]) => {
+      let example = false;
+      ts.forEachChild(source(file), (node) => {
+        if (ts.isFunctionDeclaration(node) && named(node) === name) example = tags(node).includes('example');
+      });
+      return !example;
+    });
+    expect(
+      without.map(([, name]) => name),
+      'functions without @example',
+    ).toEqual([]);
+  });
+
+  it('says when each error class is raised', () => {
+    const exported: string[] = [];
+    let classes = 0;
+    ts.forEachChild(source('src/errors.ts'), (node) => {
+      if (
+        !ts.isClassDeclaration(node) ||
+        !node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+      )
+        return;
+      const text = ts
+        .getJSDocCommentsAndTags(node)
+        .map((d) => (typeof d.comment === 'string' ? d.comment : ''))
+        .join(' ');
+      classes++;
+      if (text.split(/\s+/).length < 12) exported.push(named(node));
+    });
+    expect(classes, 'ConcError and its 12 subclasses').toBe(13);
+    expect(exported, 'error classes with a one-line (or no) description').toEqual([]);
+  });
 });
