@@ -12,10 +12,26 @@ interface Branded {
   [BRAND]?: readonly string[];
 }
 
+/**
+ * The base of every error conc raises. Catch it to catch them all; tell them apart with `instanceof` or
+ * the stable `code` (`error.code === 'CONC_ERR_TASK'`). `instanceof` works across two installed copies
+ * of conc.
+ *
+ * @example
+ * try {
+ *   await ex.submit(tasks.parse, text);
+ * } catch (error) {
+ *   if (error instanceof TaskError) console.error(error.task, error.cause); // the task's own error
+ *   else if (error instanceof ConcError) console.error(error.code, error.message);
+ *   else throw error;
+ * }
+ */
 export class ConcError extends Error {
   /** The stable code of this class; instances carry it as `code`. */
   static readonly code: string = 'CONC_ERR';
+  /** The stable code of this error's class, e.g. `CONC_ERR_TASK_TIMEOUT`. */
   readonly code: string;
+  /** @internal the codes of the class chain, for `instanceof` across copies of conc */
   declare readonly [BRAND]: readonly string[];
 
   constructor(message: string, options?: { cause?: unknown }) {
@@ -39,18 +55,32 @@ export class ConcError extends Error {
   }
 }
 
-/** An option passed to `createExecutor` (or a call) is missing, unknown or out of range. */
+/**
+ * An option or argument is missing, unknown or out of range: raised at once by `createExecutor`, by a
+ * call (`submit`, `run`, `map`, `imap`) given a bad task reference or options, by `defineTasks`,
+ * `taskRef` and `startWorker`. The message names the option and echoes the value.
+ */
 export class InvalidOptionsError extends ConcError {
+  /** `CONC_ERR_INVALID_OPTIONS` */
   static override readonly code = 'CONC_ERR_INVALID_OPTIONS';
 }
 
-/** A task reference could not be resolved: the module, the export or the function is missing. */
+/**
+ * A task reference could not be resolved where it runs: the module cannot be imported, or it has no
+ * such export or registered function. Raised for that call only; check the module URL and the name.
+ */
 export class TaskNotFoundError extends ConcError {
+  /** `CONC_ERR_TASK_NOT_FOUND` */
   static override readonly code = 'CONC_ERR_TASK_NOT_FOUND';
 }
 
-/** A task's arguments (or its result) cannot cross the boundary: they are not structured-cloneable. */
+/**
+ * A task's arguments (or its result) cannot cross to the worker and back: they are not
+ * structured-cloneable (a function, a class instance with methods, a socket…). Raised for that call
+ * only; pass plain data (`BigInt`, `Map`, typed arrays are fine).
+ */
 export class TaskArgumentError extends ConcError {
+  /** `CONC_ERR_TASK_ARGUMENT` */
   static override readonly code = 'CONC_ERR_TASK_ARGUMENT';
 }
 
@@ -64,8 +94,18 @@ abstract class TaskCallError extends ConcError {
   }
 }
 
-/** The task itself threw. `cause` is the original error, rebuilt with its name, stack, code and own props. */
+/**
+ * The task itself threw (or rejected). `cause` is the original error, rebuilt with its name, message,
+ * stack, `code`, own properties and whole `cause` chain — in every backend, even from another machine —
+ * and `task` names the task. Raised for that call only; the other calls go on.
+ *
+ * @example
+ * const error = await ex.submit(tasks.parse, 'not json').catch((e) => e);
+ * error instanceof TaskError;  // true
+ * error.cause.name;            // 'SyntaxError', as thrown inside the worker
+ */
 export class TaskError extends TaskCallError {
+  /** `CONC_ERR_TASK` */
   static override readonly code = 'CONC_ERR_TASK';
   constructor(task: string, cause: unknown) {
     super(task, `Task "${task}" failed: ${describe(cause)}`, { cause });
@@ -74,13 +114,23 @@ export class TaskError extends TaskCallError {
   }
 }
 
-/** The per-worker initializer threw; the executor is broken and rejects every task. */
+/**
+ * The executor's `initializer` threw. Like Python's `BrokenProcessPool`, the
+ * executor is broken: every queued and later task of it fails with this error. `cause` is the
+ * initializer's error. Fix the initializer and create a new executor.
+ */
 export class InitializerError extends ConcError {
+  /** `CONC_ERR_INITIALIZER` */
   static override readonly code = 'CONC_ERR_INITIALIZER';
 }
 
-/** The worker running a task died (exit, signal, uncaught error) before the task settled. */
+/**
+ * The worker running a task died before the task settled: `process.exit`, a signal, running out of
+ * memory, an uncaught error in a timer; in `distributed`, a `conc worker` that kept dying on the job.
+ * Only the running task fails (the calls queued behind it run on a new worker); `retries` re-runs it.
+ */
 export class WorkerCrashedError extends TaskCallError {
+  /** `CONC_ERR_WORKER_CRASHED` */
   static override readonly code = 'CONC_ERR_WORKER_CRASHED';
   constructor(task: string, detail: string, options?: { cause?: unknown }) {
     const message =
@@ -91,21 +141,34 @@ export class WorkerCrashedError extends TaskCallError {
 }
 
 /**
- * The pool cannot start workers (they fail to spawn, or keep dying before they are ready). Like
- * Python's BrokenProcessPool: every queued and later task of this executor fails with it.
+ * The pool cannot start workers: they fail to spawn, or three in a row die before they are ready (a
+ * broken entry, bad `node` flags). Like Python's `BrokenProcessPool`: every queued and later task of this
+ * executor fails with it, instead of the pool spinning.
  */
 export class BrokenPoolError extends ConcError {
+  /** `CONC_ERR_POOL_BROKEN` */
   static override readonly code = 'CONC_ERR_POOL_BROKEN';
 }
 
-/** Redis cannot be used: unreachable, refused the password, lost the connection too long, or lost a job. */
+/**
+ * `distributed` only: Redis cannot be used — unreachable when the executor starts, refused the password,
+ * lost for too long mid-run (waiting calls fail), or lost a job. The message shows the URL with the
+ * password masked.
+ */
 export class RedisError extends ConcError {
+  /** `CONC_ERR_REDIS` */
   static override readonly code = 'CONC_ERR_REDIS';
 }
 
-/** A task ran longer than its timeout; a pool worker running it was terminated and replaced. */
+/**
+ * A task ran longer than its timeout (`taskTimeoutMs`, or a call's `timeoutMs`), counted from when it
+ * started. Its `taskSignal()` aborts with this error; a pool worker still running it after
+ * `cancelGraceMs` is terminated and replaced. A late result is dropped, never reported as a success.
+ */
 export class TaskTimeoutError extends TaskCallError {
+  /** `CONC_ERR_TASK_TIMEOUT` */
   static override readonly code = 'CONC_ERR_TASK_TIMEOUT';
+  /** The timeout that ran out, in ms. */
   readonly timeoutMs: number;
   constructor(task: string, timeoutMs: number, message?: string) {
     const text = `Task "${task}" did not finish within ${timeoutMs} ms (timeout counted from when it started).`;
@@ -114,8 +177,12 @@ export class TaskTimeoutError extends TaskCallError {
   }
 }
 
-/** The call was aborted through its AbortSignal. `name` is 'AbortError', like the platform's. */
+/**
+ * The call was aborted: its `signal` aborted, or `close({ cancel: true })` stopped it. `name` is
+ * `'AbortError'`, like the platform's. Counted in `stats().cancelled`, not `failed`.
+ */
 export class AbortError extends ConcError {
+  /** `CONC_ERR_ABORTED` */
   static override readonly code = 'CONC_ERR_ABORTED';
   constructor(message = 'The operation was aborted.', options?: { cause?: unknown }) {
     super(message, options);
@@ -123,13 +190,21 @@ export class AbortError extends ConcError {
   }
 }
 
-/** A call that only makes sense inside a running task (`taskSignal()`) was made outside one. */
+/**
+ * `taskSignal()` was called outside a running task — at module level, in the caller, or after the
+ * task's first `await`. Call it on the task's first line and keep the signal.
+ */
 export class OutsideTaskError extends ConcError {
+  /** `CONC_ERR_OUTSIDE_TASK` */
   static override readonly code = 'CONC_ERR_OUTSIDE_TASK';
 }
 
-/** The executor was closed; it takes no new work. */
+/**
+ * A call (`submit`, `run`, `map`, `imap`) was made after `close()`; the executor takes no new work.
+ * Create a new executor.
+ */
 export class ExecutorClosedError extends ConcError {
+  /** `CONC_ERR_EXECUTOR_CLOSED` */
   static override readonly code = 'CONC_ERR_EXECUTOR_CLOSED';
   constructor(what = 'submit') {
     super(`Cannot ${what}: the executor is closed. Create a new executor with createExecutor().`);

@@ -17,66 +17,176 @@ import { show } from './util/show.ts';
 export { MODES } from './options.ts';
 export type { ExecutorOptions, Mode };
 
+/**
+ * The options of {@link Executor.run}: what `submit` has no room for, since its arguments are variadic.
+ *
+ * @example
+ * const ac = new AbortController();
+ * const page = await ex.run(tasks.fetchPage, ['http://127.0.0.1:8080/'], { signal: ac.signal, timeoutMs: 5000 });
+ */
 export interface RunOptions {
+  /**
+   * Aborts the call: a queued task never starts, a running one's `taskSignal()` aborts; rejects with `AbortError`.
+   * @defaultValue none
+   */
   signal?: AbortSignal | undefined;
+  /**
+   * Timeout of this call in ms, counted from when the task starts (not while it waits); rejects with
+   * `TaskTimeoutError`.
+   * @defaultValue the executor's `taskTimeoutMs` (none)
+   */
   timeoutMs?: number | undefined;
 }
 
+/**
+ * What {@link Executor.stats} returns: counters since the executor was created, and the backend's state.
+ * Every call ends counted once: `submitted = completed + failed + cancelled + running + queued`.
+ *
+ * @example
+ * ex.stats(); // { mode: 'threads', submitted: 3, completed: 3, failed: 0, cancelled: 0, running: 0, queued: 0, workers: 2 }
+ */
 export interface ExecutorStats {
+  /** The executor's mode. */
   mode: Mode;
+  /** Calls accepted: one per `submit`/`run`, one per item of `map`/`imap` started. */
   submitted: number;
+  /** Calls that ended with a result. */
   completed: number;
+  /** Calls that ended with any error other than an abort (the task threw, timed out, crashed its worker…). */
   failed: number;
   /** Calls that ended aborted (their signal, a fail-fast map, close with cancel). submitted = completed + failed + cancelled + running + queued. */
   cancelled: number;
+  /** Calls running now. */
   running: number;
+  /** Calls waiting for a free worker. */
   queued: number;
+  /** Workers running now (threads, processes), or the bound on tasks at once (1 for sync). */
   workers: number;
-  /** Backend details, e.g. auto's chosen mode. */
+  /** Backend details, e.g. auto's choice (`auto`), or `byTask` and `reconnects` (`distributed`). */
   [key: string]: unknown;
 }
 
+/**
+ * Runs tasks; made by {@link createExecutor}. The same calls work in every mode. Close it when done
+ * (`await ex.close()` in a `finally`, or `await using` in TypeScript), or its workers stay until the
+ * process exits (idle workers never keep it alive).
+ *
+ * A call with a bad task reference or options rejects with `InvalidOptionsError` (naming what was wrong);
+ * a call after `close()` rejects with `ExecutorClosedError`.
+ */
 export interface Executor extends AsyncDisposable {
+  /** The mode it was created with. */
   readonly mode: Mode;
   /** The resolved width (Infinity for unbounded async). */
   readonly workers: number;
-  /** Runs one task; resolves to its result. */
+  /**
+   * Runs one task with these arguments; resolves to its result, rejects with the task's error wrapped
+   * in `TaskError` (or `TaskTimeoutError`, `WorkerCrashedError`, `TaskArgumentError`, `TaskNotFoundError`…).
+   *
+   * @example
+   * const n = await ex.submit(tasks.square, 7); // 49
+   */
   submit<A extends unknown[], R>(task: TaskRef<A, R>, ...args: A): Promise<R>;
-  /** `submit` with options: an AbortSignal and a timeout for this task. */
+  /**
+   * `submit` with options: an AbortSignal and a timeout for this task. The arguments come as one array.
+   *
+   * @example
+   * const signal = AbortSignal.timeout(2000);
+   * await ex.run(tasks.square, [7], { signal, timeoutMs: 1000 }); // 49, or AbortError / TaskTimeoutError
+   */
   run<A extends unknown[], R>(task: TaskRef<A, R>, args: A, options?: RunOptions): Promise<R>;
-  /** Runs the task once per item; results in input order. Rejects at the first failure unless `settle`. */
+  /**
+   * Runs the task once per item; results in input order. Rejects at the first failure (the other items
+   * are cancelled) unless `settle`. The task takes one argument, the item: pass several values as a tuple
+   * or an object (`add([a, b]: [number, number])`). The input is pulled lazily, at most `window` items ahead.
+   *
+   * @example
+   * await ex.map(tasks.square, [1, 2, 3]);                 // [1, 4, 9]
+   * await ex.map(tasks.square, hugeList, { chunkSize: 1000 }); // 1000 items per message to a worker
+   */
   map<T, R>(
     task: TaskRef<[T], R>,
     items: Iterable<T> | AsyncIterable<T>,
     options?: MapOptions & { settle?: false },
   ): Promise<R[]>;
+  /**
+   * With `settle: true`: resolves to one `PromiseSettledResult` per item, in input order; one failed item
+   * never loses the others' results.
+   *
+   * @example
+   * const results = await ex.map(tasks.parse, files, { settle: true });
+   * const failed = results.filter((r) => r.status === 'rejected');
+   */
   map<T, R>(
     task: TaskRef<[T], R>,
     items: Iterable<T> | AsyncIterable<T>,
     options: MapOptions & { settle: true },
   ): Promise<PromiseSettledResult<R>[]>;
-  /** Streams results lazily: in input order, or in completion order with `ordered: false`. */
+  /**
+   * Streams results lazily: in input order, or in completion order with `ordered: false`. At most
+   * `window` items are started and not yet consumed, so an infinite generator works. Leaving the loop
+   * early (`break`, an error) cancels the rest and closes the input.
+   *
+   * @example
+   * for await (const r of ex.imap(tasks.square, numbers(), { ordered: false })) console.log(r);
+   */
   imap<T, R>(
     task: TaskRef<[T], R>,
     items: Iterable<T> | AsyncIterable<T>,
     options?: ImapOptions & { settle?: false },
   ): AsyncGenerator<R, void, undefined>;
+  /**
+   * With `settle: true`: yields one `PromiseSettledResult` per item and never throws for a failed item.
+   *
+   * @example
+   * for await (const r of ex.imap(tasks.parse, files, { settle: true })) if (r.status === 'rejected') console.error(r.reason);
+   */
   imap<T, R>(
     task: TaskRef<[T], R>,
     items: Iterable<T> | AsyncIterable<T>,
     options: ImapOptions & { settle: true },
   ): AsyncGenerator<PromiseSettledResult<R>, void, undefined>;
-  /** Drains running and queued work (or with `cancel`, stops it), then releases every worker. */
+  /**
+   * Drains running and queued work, then releases every worker; with `cancel: true` stops it instead
+   * (queued calls never start, running ones are aborted). Later calls reject with `ExecutorClosedError`.
+   * Calling it again returns the same promise (a cancelling call may cut a drain short).
+   *
+   * @example
+   * const ex = createExecutor({ mode: 'threads' });
+   * try {
+   *   await ex.map(tasks.square, [1, 2, 3]);
+   * } finally {
+   *   await ex.close(); // or ex.close({ cancel: true }) to stop now
+   * }
+   */
   close(options?: { cancel?: boolean }): Promise<void>;
+  /**
+   * Counters and state now, see {@link ExecutorStats}.
+   *
+   * @example
+   * const { completed, failed, running, queued } = ex.stats();
+   */
   stats(): ExecutorStats;
 }
 
 /**
  * Creates an executor. Same calls whatever the mode; change one option to change how work runs.
+ * Options are checked at once: a bad one throws `InvalidOptionsError` naming it and echoing the value.
+ * Workers start on demand, so creating an executor is cheap.
  *
  * @example
+ * // TypeScript: `await using` closes it at the end of the block (tsc and tsx compile it to try/finally)
  * await using ex = createExecutor({ mode: 'threads', workers: 2 });
  * const sums = await ex.map(tasks.sumOfSquares, [5_000_000, 5_000_001]);
+ *
+ * @example
+ * // plain JavaScript on Node 20 (`await using` is a SyntaxError there): try/finally
+ * const ex = createExecutor({ mode: 'async', workers: 50 });
+ * try {
+ *   const pages = await ex.map(tasks.fetchPage, urls);
+ * } finally {
+ *   await ex.close();
+ * }
  */
 export function createExecutor(options: ExecutorOptions): Executor {
   const resolved = resolveOptions(options);

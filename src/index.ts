@@ -1,4 +1,28 @@
-/** conc: one executor API over sync, async, worker threads, child processes, Redis workers and auto. */
+/**
+ * conc: one executor API over sync, async, worker threads, child processes, Redis workers and auto.
+ *
+ * An ES module (`import`; from CommonJS, `await import('conc')`). Start with {@link createExecutor}
+ * and {@link defineTasks}; the options are {@link ExecutorOptions}, {@link MapOptions} and
+ * {@link ImapOptions}; every error extends {@link ConcError}.
+ *
+ * @example
+ * // tasks.ts
+ * import { defineTasks } from 'conc';
+ * export function square(n: number) { return n * n; }
+ * export const tasks = defineTasks(import.meta.url, { square });
+ *
+ * // main.ts
+ * import { createExecutor } from 'conc';
+ * import { tasks } from './tasks.ts';
+ * const ex = createExecutor({ mode: 'threads', workers: 2 });
+ * try {
+ *   console.log(await ex.map(tasks.square, [1, 2, 3])); // [1, 4, 9]
+ * } finally {
+ *   await ex.close();
+ * }
+ *
+ * @packageDocumentation
+ */
 
 export type { AutoChoice } from './backends/auto/choice.ts';
 export {

@@ -10,35 +10,85 @@ import { InvalidOptionsError } from './errors.ts';
 import { type AnyTaskRef, isTaskRef, type TaskRef } from './tasks.ts';
 import { show } from './util/show.ts';
 
+/** How tasks run: `sync`, `async`, `threads`, `processes`, `distributed` or `auto` (see {@link ExecutorOptions}). */
 export type { Mode };
 
+/**
+ * What {@link createExecutor} takes: one object for every mode. Only `mode` is required. Every option is
+ * checked when the executor is created: an unknown key or a bad value throws `InvalidOptionsError`
+ * naming the option and echoing the value. `redis` and `queue` are refused outside mode `distributed`.
+ *
+ * Modes: `sync` (one task at a time, on this thread), `async` (many at once on the event loop: I/O),
+ * `threads` (a `worker_threads` pool: CPU), `processes` (a `child_process` pool: CPU, full isolation),
+ * `distributed` (`conc worker`s through BullMQ on Redis), `auto` (samples the first tasks, then runs
+ * I/O-bound work as `async` with an adaptive width and CPU-bound work on threads).
+ *
+ * @example
+ * createExecutor({ mode: 'threads', workers: 4, taskTimeoutMs: 10_000, retries: 1 });
+ * createExecutor({ mode: 'async', workers: 50, initializer: tasks.initSession });
+ * createExecutor({ mode: 'distributed', redis: 'redis://127.0.0.1:6379', queue: 'conc' });
+ */
 export interface ExecutorOptions {
   /** How tasks run: on the event loop (sync, async), on worker threads, child processes or Redis workers. */
   mode: Mode;
   /**
-   * Most tasks running at once. Default: unbounded for async, the number of cores for pools and auto.
-   * Mode sync runs one task at a time whatever this says.
+   * Most tasks running at once: threads or processes of a pool, the bound of async. Mode sync runs one
+   * task at a time whatever this says (and `stats().workers` is 1). An integer ≥ 1; `Infinity` for async.
+   * @defaultValue unbounded for async; `os.availableParallelism()` (the cores) for threads, processes,
+   * distributed and auto
    */
   workers?: number | undefined;
-  /** A task run once in each worker before its first task (once in total for sync/async). */
+  /**
+   * A task run once in each worker before its first task (once in total for sync/async), with
+   * `initArgs`: the place for per-worker state, like the article's session per thread. If it throws,
+   * every task of the executor fails with `InitializerError`.
+   * @defaultValue none
+   */
   initializer?: AnyTaskRef | undefined;
+  /**
+   * The initializer's arguments.
+   * @defaultValue `[]`
+   */
   initArgs?: unknown[] | undefined;
-  /** Per-task timeout, counted from when the task starts. */
+  /**
+   * Per-task timeout in ms, counted from when the task starts (not while it waits). A task that runs
+   * longer fails with `TaskTimeoutError` and its `taskSignal()` aborts. A call's `timeoutMs` overrides it.
+   * @defaultValue none
+   */
   taskTimeoutMs?: number | undefined;
   /**
    * How long a cancelled or timed-out task may take to stop by itself once its `taskSignal()` aborted,
-   * before its pool worker is terminated (and replaced). Default 1000 ms. The caller's promise settles at once.
+   * before its pool worker is terminated (and replaced). The caller's promise settles at once. `0`
+   * terminates at once.
+   * @defaultValue 1000 ms
    */
   cancelGraceMs?: number | undefined;
-  /** Re-runs of a task that threw, crashed its worker or timed out. Default 0. */
+  /**
+   * Re-runs of a task that threw, crashed its worker or timed out (not of an aborted one).
+   * @defaultValue 0
+   */
   retries?: number | undefined;
-  /** Replace a pool worker after it ran this many tasks. Default: never. (Pools only; accepted by every mode.) */
+  /**
+   * Replace a pool worker after it ran this many tasks (pools only; accepted by every mode).
+   * @defaultValue `Infinity` (never)
+   */
   maxTasksPerWorker?: number | undefined;
-  /** Stop a pool worker idle this long (ms). Default: keep until close. (Pools only; accepted by every mode.) */
+  /**
+   * Stop a pool worker idle this long, in ms; the pool grows again on demand (pools only; accepted by
+   * every mode).
+   * @defaultValue `Infinity` (keep until close)
+   */
   idleTimeoutMs?: number | undefined;
-  /** distributed only: the Redis URL (redis:// or rediss://). */
+  /**
+   * distributed only: the Redis URL (`redis://` or `rediss://` for TLS, with `user:password@` if needed).
+   * Unreachable Redis fails the calls with `RedisError`; the password is never printed.
+   * @defaultValue `redis://127.0.0.1:6379`
+   */
   redis?: string | undefined;
-  /** distributed only: the BullMQ queue name. Default 'conc'. */
+  /**
+   * distributed only: the BullMQ queue name, the same as the workers' `--queue`.
+   * @defaultValue `'conc'`
+   */
   queue?: string | undefined;
 }
 

@@ -28,13 +28,29 @@ const holder: Current = shared[KEY];
 /**
  * The running task's AbortSignal: it aborts when the caller's signal aborts, the task's timeout passes,
  * the executor is closed with `{ cancel: true }`, or a fail-fast `map` already failed; its `reason` is the
- * error the caller gets. Call it in the task itself, before its first `await`.
+ * error the caller gets. Call it in the task itself, before its first `await`; anywhere else it throws
+ * `OutsideTaskError`. A task that stops within `cancelGraceMs` of the abort keeps its worker.
+ *
+ * On `threads`, `signal.aborted` and `signal.throwIfAborted()` see a cancel even in a loop that never
+ * yields; in a child process (`processes`), such a loop must yield now and then
+ * (`await new Promise(setImmediate)`) for the signal to change.
  *
  * @example
  * export async function fetchPage(url: string) {
  *   const signal = taskSignal();               // first line: before any await
  *   const res = await fetch(url, { signal });  // passed on: the request stops with the task
  *   return res.text();
+ * }
+ *
+ * @example
+ * export function crunch(n: number) {
+ *   const signal = taskSignal();
+ *   let sum = 0;
+ *   for (let i = 0; i < n; i++) {
+ *     if ((i & 0xffff) === 0) signal.throwIfAborted(); // a CPU loop: check now and then
+ *     sum += i * i;
+ *   }
+ *   return sum;
  * }
  */
 export function taskSignal(): AbortSignal {

@@ -7,10 +7,18 @@ import { InvalidOptionsError } from './errors.ts';
 import { REGISTRY } from './internal/resolve-task.ts';
 import { show } from './util/show.ts';
 
+/**
+ * Any function: a task takes whatever arguments its function takes.
+ * @inline
+ */
 // biome-ignore lint/suspicious/noExplicitAny: a task's arguments are whatever its function takes
 export type AnyFn = (...args: any[]) => unknown;
 
-/** A reference to a task function: where it lives and what it is called. Typed by its arguments and result. */
+/**
+ * A reference to a task function: where it lives and what it is called, typed by its arguments `A` and
+ * result `R`. Made by {@link defineTasks} (or {@link taskRef}); what `submit`, `run`, `map` and `imap`
+ * take, and what crosses to a thread, a process or another machine (the function never does).
+ */
 export interface TaskRef<A extends unknown[] = unknown[], R = unknown> {
   /** The task module's URL (file:…), as given by `import.meta.url`. */
   readonly module: string;
@@ -24,12 +32,23 @@ export interface TaskRef<A extends unknown[] = unknown[], R = unknown> {
 // biome-ignore lint/suspicious/noExplicitAny: accepts every task's argument list
 export type AnyTaskRef = TaskRef<any[], unknown>;
 
-/** The arguments a task takes. */
+/**
+ * The arguments a task takes.
+ * @example
+ * type A = TaskArgs<typeof tasks.add>; // [pair: [number, number]]
+ */
 export type TaskArgs<T> = T extends TaskRef<infer A, infer _R> ? A : never;
-/** What a task's promise resolves to. */
+/**
+ * What a task's promise resolves to.
+ * @example
+ * type R = TaskResult<typeof tasks.square>; // number
+ */
 export type TaskResult<T> = T extends TaskRef<infer _A, infer R> ? R : never;
 
-/** The references `defineTasks` returns: one per function, with argument and result types inferred. */
+/**
+ * The references `defineTasks` returns: one per function, with argument and result types inferred.
+ * @typeParam F - the object of task functions given to `defineTasks`
+ */
 export type TaskRefs<F extends Record<string, AnyFn>> = {
   readonly [K in keyof F & string]: TaskRef<Parameters<F[K]>, Awaited<ReturnType<F[K]>>>;
 };
@@ -37,6 +56,15 @@ export type TaskRefs<F extends Record<string, AnyFn>> = {
 /**
  * Declares the task functions of a module so that any backend can run them.
  * Export the result: a worker finds the functions by importing the module and reading this registry.
+ * Pass the module's own `import.meta.url`. Throws `InvalidOptionsError` for a URL that is not `file:`
+ * or `data:`, or a value that is not a function.
+ *
+ * A task module is imported by every worker, so keep it light and free of side effects at load; put
+ * per-worker state in an `initializer`. A `.ts` task module works in every mode (workers load tsx for
+ * it); a TypeScript caller importing `./tasks.ts` needs `allowImportingTsExtensions` with `noEmit`, or
+ * with `rewriteRelativeImportExtensions` when tsc emits JavaScript.
+ *
+ * @typeParam F - the object of task functions; each becomes a `TaskRef` typed by its function
  *
  * @example
  * // tasks.ts
@@ -69,7 +97,13 @@ export function defineTasks<F extends Record<string, AnyFn>>(moduleUrl: string, 
 
 /**
  * A reference to a task by module and export name, without importing it here (for instance a task
- * that only workers can load). The result type is unknown unless you state it.
+ * that only workers can load, or a task from CommonJS code). The types are unknown unless you state
+ * them. Throws `InvalidOptionsError` for an empty URL or name; a module or name that does not exist
+ * fails the call with `TaskNotFoundError`.
+ *
+ * @example
+ * const square = taskRef<[n: number], number>(new URL('./tasks.js', import.meta.url).href, 'square');
+ * await ex.submit(square, 7); // 49
  */
 export function taskRef<A extends unknown[] = unknown[], R = unknown>(
   moduleUrl: string,
@@ -88,7 +122,12 @@ export function taskRef<A extends unknown[] = unknown[], R = unknown>(
   return Object.freeze({ module: moduleUrl, name });
 }
 
-/** True when `value` looks like a task reference. */
+/**
+ * True when `value` looks like a task reference (an object with a string `module` and `name`).
+ * @example
+ * isTaskRef(tasks.square); // true
+ * isTaskRef(square);       // false: the function itself is not a reference
+ */
 export function isTaskRef(value: unknown): value is TaskRef {
   return (
     typeof value === 'object' &&

@@ -2,21 +2,57 @@
 import { InvalidOptionsError } from '../errors.ts';
 import { show } from '../util/show.ts';
 
+/**
+ * The options of {@link Executor.map} (and the base of {@link ImapOptions}). Checked at the call: an
+ * unknown key or a bad value rejects with `InvalidOptionsError` naming it.
+ *
+ * @example
+ * await ex.map(tasks.square, items, { chunkSize: 100, window: 1000, timeoutMs: 5000, signal, settle: true });
+ */
 export interface MapOptions {
-  /** Aborts the call: queued items never start, running ones are stopped, the call rejects with AbortError. */
+  /**
+   * Aborts the call: queued items never start, running ones are stopped (their `taskSignal()` aborts),
+   * the call rejects with `AbortError` (with `settle`, the unfinished items are rejected with it).
+   * @defaultValue none
+   */
   signal?: AbortSignal | undefined;
-  /** Per-task timeout for this call (overrides the executor's `taskTimeoutMs`). */
+  /**
+   * Per-task timeout of each item, in ms from when it starts; overrides the executor's `taskTimeoutMs`.
+   * @defaultValue the executor's `taskTimeoutMs` (none)
+   */
   timeoutMs?: number | undefined;
-  /** Resolve to `PromiseSettledResult`s instead of rejecting on the first failure. */
+  /**
+   * `true`: resolve to one `PromiseSettledResult` per item instead of rejecting on the first failure.
+   * @defaultValue `false`
+   */
   settle?: boolean | undefined;
-  /** Items sent together (Python's chunksize): many tiny items cost one message. Default 1. */
+  /**
+   * Items sent together (Python's chunksize): many tiny items cost one message to a pool worker or one
+   * BullMQ job; each item still has its own result.
+   * @defaultValue 1
+   */
   chunkSize?: number | undefined;
-  /** Most items started but not yet consumed; default from the backend (workers × prefetch). */
+  /**
+   * Most items started but not yet consumed (running, queued, or finished and waiting for the consumer);
+   * the input is pulled lazily, so this bounds memory. Never below `chunkSize`.
+   * @defaultValue per mode: threads and processes 512 per worker (at least 64); sync and bounded async
+   * 2 × `workers` (at least 16); unbounded async, auto and distributed 1024
+   */
   window?: number | undefined;
 }
 
+/**
+ * The options of {@link Executor.imap}: those of `map`, and the order results come in.
+ *
+ * @example
+ * for await (const r of ex.imap(tasks.square, items, { ordered: false, window: 64 })) console.log(r);
+ */
 export interface ImapOptions extends MapOptions {
-  /** true (default): results in input order; false: in completion order. */
+  /**
+   * `true`: results in input order (a slow item holds back the later ones, which wait in the window);
+   * `false`: in completion order.
+   * @defaultValue `true`
+   */
   ordered?: boolean | undefined;
 }
 
