@@ -9,7 +9,7 @@ import { Deque } from '../../util/deque.ts';
 import type { Entries } from './entries.ts';
 import type { Entry } from './entry.ts';
 import type { Link, NewJob } from './link.ts';
-import { redact } from './redis.ts';
+import { redact, scrub } from './redis.ts';
 
 const ADD_CHUNK = 1000;
 /**
@@ -112,7 +112,8 @@ export class Adder {
       },
       (error: unknown) => {
         const { url, queue } = this.#opts;
-        const message = `Could not add tasks to queue "${queue}" at ${redact(url)}: ${(error as Error).message}`;
+        const detail = scrub(String((error as Error)?.message ?? error), url);
+        const message = `Could not add tasks to queue "${queue}" at ${redact(url)}: ${detail}`;
         for (const entry of chunk) this.#entries.fail(entry, { kind: 'unreachable', message, cause: error });
       },
     );
