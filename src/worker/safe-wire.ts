@@ -23,7 +23,8 @@ export function wireOutcome(outcome: Outcome, task: string): WireOutcome {
 /** A readable outcome of `kind` for task `task` whose own value could not be read (`why`). */
 export function standIn(kind: Outcome['kind'], task: string, why: unknown): WireOutcome {
   const detail = describe(why);
-  if (kind === 'ok') return ['bad-argument', { m: `The result of task "${task}" cannot be read: ${detail}.` }];
+  if (kind === 'ok')
+    return ['bad-argument', { m: `The result of task "${task}" cannot be read: ${detail}.` }];
   const message = `Task "${task}" ended with a ${what(kind)} that conc cannot read (${detail})`;
   if (kind === 'threw' || kind === 'init-failed') {
     return [kind, { m: kind === 'init-failed' ? 'initializer' : undefined, e: { name: 'Error', message } }];
@@ -62,5 +63,9 @@ export function messageOf(value: unknown): string {
 }
 
 function what(kind: Outcome['kind']): string {
-  return kind === 'threw' ? 'thrown error' : kind === 'init-failed' ? 'failing initializer' : `${kind} outcome`;
+  return kind === 'threw'
+    ? 'thrown error'
+    : kind === 'init-failed'
+      ? 'failing initializer'
+      : `${kind} outcome`;
 }

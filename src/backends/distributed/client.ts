@@ -22,6 +22,7 @@ import { Deadlines } from './deadlines.ts';
 import { Entries } from './entries.ts';
 import { Entry } from './entry.ts';
 import type { Link } from './link.ts';
+import { DEFAULT_NO_WORKER_TIMEOUT_MS, NoWorkerWatch } from './no-worker.ts';
 import { bounded, checkQueueName, checkRedisUrl, DEFAULT_REDIS, redact, unreachable } from './redis.ts';
 import { TaskCounts } from './task-counts.ts';
 import { trackEvents } from './tracker.ts';
@@ -34,6 +35,8 @@ export interface DistributedOptions {
   workers: number;
   initializer?: TaskRef | undefined;
   initArgs: unknown[];
+  /** How long a call waits while no worker listens on the queue (Infinity: forever). */
+  noWorkerTimeoutMs?: number | undefined;
 }
 
 /** Items map/imap keep queued in Redis at once by default: enough to keep many workers busy. */
@@ -61,6 +64,8 @@ export class DistributedBackend implements Backend {
   #connecting: Promise<Link> | undefined;
   #deadlines: Deadlines | undefined;
   #watchdog: Watchdog | undefined;
+  #noWorker: NoWorkerWatch | undefined;
+  readonly #noWorkerTimeoutMs: number;
   #workers = 0;
   #chores = new Set<Promise<unknown>>();
 
@@ -68,6 +73,7 @@ export class DistributedBackend implements Backend {
     this.#url = checkRedisUrl(options.redis ?? DEFAULT_REDIS, 'createExecutor');
     this.#queue = checkQueueName(options.queue, 'createExecutor');
     this.concurrency = options.workers;
+    this.#noWorkerTimeoutMs = options.noWorkerTimeoutMs ?? DEFAULT_NO_WORKER_TIMEOUT_MS;
     this.#adder = new Adder(this.#entries, {
       url: this.#url,
       queue: this.#queue,
@@ -129,6 +135,7 @@ export class DistributedBackend implements Backend {
     }
     const link = this.#link ?? (await this.#connecting?.catch(() => undefined));
     this.#watchdog?.stop();
+    this.#noWorker?.stop();
     if (!link) return;
     await bounded(Promise.allSettled([...this.#chores]), 3_000);
     await link.close();
@@ -189,6 +196,13 @@ export class DistributedBackend implements Backend {
     link.events.on('waiting', ({ jobId, prev }: { jobId: string; prev?: string }) => {
       const entry = prev === 'active' ? this.#entries.get(jobId) : undefined;
       if (entry) this.#counts.add(entry.name, 'retried', entry.open);
+    });
+    this.#noWorker = new NoWorkerWatch(link, this.#entries, {
+      url: this.#url,
+      queue: this.#queue,
+      timeoutMs: this.#noWorkerTimeoutMs,
+      onWorkers,
+      cancelRemote,
     });
     this.#watchdog = new Watchdog(link, this.#entries, this.#adder, {
       url: this.#url,

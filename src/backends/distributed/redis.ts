@@ -102,7 +102,8 @@ function secrets(url: string): string[] {
   if (at < 0 || start < 0 || at < start) return [];
   const userinfo = url.slice(start + 2, at);
   const colon = userinfo.indexOf(':');
-  const secret = colon >= 0 && colon < userinfo.length - 1 ? userinfo.slice(colon + 1) : userinfo.replace(/:$/, '');
+  const secret =
+    colon >= 0 && colon < userinfo.length - 1 ? userinfo.slice(colon + 1) : userinfo.replace(/:$/, '');
   const out = new Set<string>();
   for (const part of [secret, ...(colon >= 0 ? secret.split(':') : [])]) {
     if (part.length < 3) continue;
