@@ -37,7 +37,14 @@ import { ActiveJobs, Shutdown } from './shutdown.ts';
  */
 export async function startWorker(options: WorkerOptions): Promise<DistributedWorker> {
   const o = resolveWorkerOptions(options);
-  const modules = await buildAllowList(options);
+  const modules = await buildAllowList({ ...options, loadTimeoutMs: o.loadTimeoutMs }, (spec, ms, limit) =>
+    o.log.warn(
+      'tasks.slow',
+      `still loading task module ${spec} after ${ms / 1000} s: its top-level code has not finished ` +
+        `(a top-level await, a connection it opens on import?); giving up after ${limit / 1000} s`,
+      { module: spec, waitedMs: ms, timeoutMs: limit },
+    ),
+  );
   await probeRedis(o.url);
   const [bull, { WorkerMetrics }] = await Promise.all([import('bullmq'), import('./metrics.ts')]);
   const host = `${hostname()}:${process.pid}`;
