@@ -18,8 +18,12 @@ const ADD_CHUNK = 1000;
  * trimmed before QueueEvents reads them (the watchdog would still find them, seconds later).
  */
 export const MAX_SENT = 2000;
-/** Finished jobs stay in Redis this long, so the watchdog can find results whose event it missed. */
-const KEEP = { age: 300, count: 100_000 };
+/**
+ * A finished job is removed once its caller read it (client.ts); one whose caller did not (the caller
+ * died, or missed its event) stays at most this long — 60 s covers the watchdog's look-ups (a job
+ * quiet for 10 s, Redis away for up to 10 s) three times over — and at most this many per queue.
+ */
+export const KEEP = { age: 60, count: 10_000 };
 /** One attempt per BullMQ job: retries are the core's (src/core/retry.ts), each a job of its own. */
 const OPTS = { attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP } as const;
 

@@ -23,6 +23,7 @@ import { Entries } from './entries.ts';
 import { Entry } from './entry.ts';
 import type { Link } from './link.ts';
 import { DEFAULT_NO_WORKER_TIMEOUT_MS, NoWorkerWatch } from './no-worker.ts';
+import { Reaper } from './reaper.ts';
 import { bounded, checkQueueName, checkRedisUrl, DEFAULT_REDIS, redact, unreachable } from './redis.ts';
 import { TaskCounts } from './task-counts.ts';
 import { trackEvents } from './tracker.ts';
@@ -65,6 +66,7 @@ export class DistributedBackend implements Backend {
   #deadlines: Deadlines | undefined;
   #watchdog: Watchdog | undefined;
   #noWorker: NoWorkerWatch | undefined;
+  #reaper: Reaper | undefined;
   readonly #noWorkerTimeoutMs: number;
   #workers = 0;
   #chores = new Set<Promise<unknown>>();
@@ -137,7 +139,7 @@ export class DistributedBackend implements Backend {
     this.#watchdog?.stop();
     this.#noWorker?.stop();
     if (!link) return;
-    await bounded(Promise.allSettled([...this.#chores]), 3_000);
+    await bounded(Promise.allSettled([...this.#chores, this.#reaper?.idle()]), 3_000);
     await link.close();
   }
 
@@ -191,7 +193,10 @@ export class DistributedBackend implements Backend {
       onWorkers,
       cancelRemote,
     });
-    trackEvents(link, this.#entries, this.#deadlines);
+    const reaper = new Reaper(link);
+    this.#reaper = reaper;
+    const reap = (id: string) => reaper.read(id);
+    trackEvents(link, this.#entries, this.#deadlines, { ours: (id) => id.startsWith(`${this.#tag}.`), reap });
     // A job put back after it ran (its worker died or stopped) runs again: counted as retried.
     link.events.on('waiting', ({ jobId, prev }: { jobId: string; prev?: string }) => {
       const entry = prev === 'active' ? this.#entries.get(jobId) : undefined;
@@ -208,6 +213,7 @@ export class DistributedBackend implements Backend {
       url: this.#url,
       onWorkers,
       onReadd: (entry) => this.#counts.add(entry.name, 'retried', entry.open),
+      onRead: (entry) => reap(entry.id),
     });
     return link;
   }

@@ -74,6 +74,11 @@ export class Link {
       await this.redis.publish(this.cancelChannel, cancelText(running, reason)).catch(() => 0);
   }
 
+  /** Removes finished jobs whose results were read (a job still locked by a worker is left alone). */
+  async remove(ids: readonly string[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.queue.remove(id).catch(() => 0)));
+  }
+
   async fate(id: string): Promise<Fate> {
     const job = await BullJob.fromId(this.queue, id);
     if (!job) return { kind: 'missing' };

@@ -12,7 +12,16 @@ import type { Entries } from './entries.ts';
 import type { Link } from './link.ts';
 import { completedOutcomes, failedOutcomes } from './outcome.ts';
 
-export function trackEvents(link: Link, entries: Entries, deadlines: Deadlines): void {
+/**
+ * `reap(id)` is told of every finished job of this executor (`ours(id)`), read or late, so that it
+ * leaves Redis now rather than when removeOnComplete's age runs out.
+ */
+export function trackEvents(
+  link: Link,
+  entries: Entries,
+  deadlines: Deadlines,
+  reaping: { ours: (id: string) => boolean; reap: (id: string) => void },
+): void {
   const { events } = link;
   events.on('active', ({ jobId }) => {
     const entry = entries.get(jobId);
@@ -24,10 +33,12 @@ export function trackEvents(link: Link, entries: Entries, deadlines: Deadlines):
   events.on('completed', ({ jobId, returnvalue }) => {
     const entry = entries.get(jobId);
     if (entry) entries.settle(entry, completedOutcomes(returnvalue, entry.jobs.length, entry.task));
+    if (reaping.ours(jobId)) reaping.reap(jobId);
   });
   events.on('failed', ({ jobId, failedReason }) => {
     const entry = entries.get(jobId);
     if (entry) entries.settle(entry, failedOutcomes(failedReason, entry.jobs.length, entry.task));
+    if (reaping.ours(jobId)) reaping.reap(jobId);
   });
   const back = ({ jobId, prev }: { jobId: string; prev?: string }) => {
     const entry = entries.get(jobId);

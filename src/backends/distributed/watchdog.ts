@@ -30,6 +30,8 @@ export interface WatchdogOptions {
   onWorkers: (count: number) => void;
   /** A job Redis lost is added again. */
   onReadd?: ((entry: Entry) => void) | undefined;
+  /** A finished job's result was read: it may leave Redis. */
+  onRead?: ((entry: Entry) => void) | undefined;
 }
 
 export class Watchdog {
@@ -116,8 +118,10 @@ export class Watchdog {
     const calls = entry.jobs.length;
     if (fate.kind === 'completed') {
       this.#entries.settle(entry, completedOutcomes(fate.returnvalue, calls, entry.task));
+      this.#opts.onRead?.(entry);
     } else if (fate.kind === 'failed') {
       this.#entries.settle(entry, failedOutcomes(fate.failedReason, calls, entry.task));
+      this.#opts.onRead?.(entry);
     } else if (fate.kind === 'missing') {
       if (entry.readds < MAX_READDS) {
         this.#adder.requeue(entry); // Redis restarted without its data: run it again
