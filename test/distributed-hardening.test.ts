@@ -192,7 +192,7 @@ describe.runIf(available)('distributed hardening', () => {
     const failed = await ex.submit(hostile.throwProxy).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(TaskError);
     let counts = await raw.getJobCounts('completed', 'failed', 'waiting', 'active');
-    for (let i = 0; i < 100 && counts.completed + counts.failed > 0; i++) {
+    for (let i = 0; i < 100 && (counts.completed ?? 0) + (counts.failed ?? 0) > 0; i++) {
       await new Promise((r) => setTimeout(r, 20));
       counts = await raw.getJobCounts('completed', 'failed', 'waiting', 'active');
     }

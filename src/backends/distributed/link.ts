@@ -89,6 +89,15 @@ export class Link {
     return { kind: 'pending' };
   }
 
+  /** Makes both connections anew: a network gone silent closes no socket, so ioredis never would. */
+  remake(): void {
+    this.redis.disconnect(true);
+    void this.events
+      .getBackend()
+      .client.then((client) => client.disconnect(true))
+      .catch(() => {});
+  }
+
   workerCount(): Promise<number> {
     return this.queue.getWorkersCount();
   }
