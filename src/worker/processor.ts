@@ -105,14 +105,19 @@ export class JobProcessor {
     const refs = [request.ref];
     if (request.init !== undefined) refs.push(this.#reader.resolve(request.init));
     for (const ref of refs) {
-      const names = await this.#registered.names(ref.module);
-      if (!names || names.has(ref.name)) continue; // a module that does not load fails when it runs
+      const tasks = await this.#registered.names(ref.module);
+      if (!tasks || tasks.registered.has(ref.name)) continue; // a module that does not load fails when run
       const id = moduleId(ref.module);
-      const known = [...names].join(', ') || 'none';
+      const known = [...tasks.registered].join(', ') || 'none';
+      const type = tasks.exportType(ref.name);
+      const what =
+        type === undefined || type === 'function'
+          ? ''
+          : ` (its export "${ref.name}" is not a function: it is ${type})`;
       throw new Refusal({
         kind: 'not-found',
         message:
-          `Task "${ref.name}" is not registered in task module "${id}" on conc worker ${this.#opts.host}: ` +
+          `Task "${ref.name}" is not registered in task module "${id}" on conc worker ${this.#opts.host}${what}: ` +
           `a worker runs only the tasks a module registers with defineTasks(import.meta.url, { … }) ` +
           `(registered in "${id}": ${known}), never its other exports.`,
       });

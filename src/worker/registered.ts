@@ -14,17 +14,30 @@ interface Registry {
   fns: Record<string, unknown>;
 }
 
+/** A task module as a worker sees it: the names it registers, and what it exports besides. */
+export interface ModuleTasks {
+  registered: ReadonlySet<string>;
+  /** The type of an export of that name (to say "not a function"), undefined when there is none. */
+  exportType: (name: string) => string | undefined;
+}
+
 export class RegisteredTasks {
-  readonly #byModule = new Map<string, Promise<ReadonlySet<string>>>();
+  readonly #byModule = new Map<string, Promise<ModuleTasks>>();
 
   /**
    * The names `moduleUrl` registers with defineTasks; undefined when it does not load (not remembered:
    * the task's run then reports the real load error, and a later job tries again).
    */
-  names(moduleUrl: string): Promise<ReadonlySet<string> | undefined> {
+  names(moduleUrl: string): Promise<ModuleTasks | undefined> {
     let names = this.#byModule.get(moduleUrl);
     if (!names) {
-      names = importModule(moduleUrl).then((ns) => registeredNames(ns as Record<string, unknown>));
+      names = importModule(moduleUrl).then((imported) => {
+        const ns = imported as Record<string, unknown>;
+        return {
+          registered: registeredNames(ns),
+          exportType: (name: string) => (Object.hasOwn(ns, name) ? typeof ns[name] : undefined),
+        };
+      });
       this.#byModule.set(moduleUrl, names);
       names.catch(() => this.#byModule.delete(moduleUrl));
     }
