@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
@@ -26,6 +26,8 @@ import {
   REDIS,
   redisAvailable,
   removeQueue,
+  spawnWorker,
+  stopWorker,
   uniqueQueue,
   usedQueues,
 } from './fixtures/distributed-redis.ts';
@@ -108,6 +110,35 @@ describe.runIf(available)('distributed hardening', () => {
     expect(counts['hostile#throwProxy']).toMatchObject({ failed: 2 });
     expect(counts['hostile#double']).toMatchObject({ completed: 21 });
   });
+
+  it('conc worker --mode async (a process): unreadable errors are TaskErrors, and it neither dies nor drops its other jobs', async () => {
+    const { ex, queue } = await setup('unreadable-cli');
+    const worker = await spawnWorker([
+      '--redis',
+      REDIS,
+      '--queue',
+      queue,
+      '--mode',
+      'async',
+      '--tasks',
+      HOSTILE.pathname,
+    ]);
+    cleanups.push(() => stopWorker(worker));
+    const results = await Promise.allSettled([
+      ex.submit(hostile.throwUnreadableMessage),
+      ex.map(hostile.double, [1, 2, 3]),
+      ex.submit(hostile.throwProxy),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).name))).toEqual([
+      'TaskError',
+      [2, 4, 6],
+      'TaskError',
+    ]);
+    expect(await ex.submit(hostile.double, 5)).toBe(10);
+    expect(worker.child.exitCode).toBe(null);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+  }, 60_000);
 
   it('a result that cannot be cloned → TaskArgumentError, never retried', async () => {
     const { ex, addWorker } = await setup('uncloneable', { retries: 2 });
