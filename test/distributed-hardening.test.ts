@@ -7,8 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { encode } from '../src/backends/distributed/wire.ts';
 import {
   createExecutor,
   RedisError,
@@ -228,5 +230,37 @@ describe.runIf(available)('distributed hardening', () => {
       counts = await raw.getJobCounts('completed', 'failed', 'waiting', 'active');
     }
     expect(counts).toEqual({ completed: 0, failed: 0, waiting: 0, active: 0 });
+  });
+
+  it('a large result is not copied into the event stream: stored beside its job for 60 s at most, deleted once read', async () => {
+    const { ex, queue, addWorker } = await setup('large');
+    await addWorker();
+    const big = 'y'.repeat(2_000_000);
+    const results = await ex.map(basic.identity, [big, 'small', `${big}z`]);
+    expect(results.map((r) => (r as string).length)).toEqual([2_000_000, 5, 2_000_001]);
+    const redis = new Redis(REDIS);
+    cleanups.push(() => redis.disconnect());
+    const events = await redis.xrange(`bull:${queue}:events`, '-', '+');
+    expect(Math.max(...events.map((e) => JSON.stringify(e).length))).toBeLessThan(10_000);
+    let stored = await redis.keys(`bull:${queue}:conc-result:*`);
+    for (let i = 0; i < 100 && stored.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      stored = await redis.keys(`bull:${queue}:conc-result:*`);
+    }
+    expect(stored).toEqual([]);
+    // a large result nobody reads (a job added without an executor) expires on its own
+    const raw = new Queue(queue, { connection: { url: REDIS, maxRetriesPerRequest: null } });
+    const done = new QueueEvents(queue, { connection: { url: REDIS, maxRetriesPerRequest: null } });
+    cleanups.push(async () => {
+      await done.close();
+      await raw.close();
+    });
+    await done.waitUntilReady();
+    const job = await raw.add('basic#identity', { a: encode([[big]]) }, { jobId: 'unread-large' });
+    await job.waitUntilFinished(done, 20_000);
+    const ttl = await redis.pttl(`bull:${queue}:conc-result:unread-large`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    await redis.del(`bull:${queue}:conc-result:unread-large`); // it would expire; the key scan below is now
   });
 });

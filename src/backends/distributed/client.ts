@@ -195,7 +195,7 @@ export class DistributedBackend implements Backend {
     });
     const reaper = new Reaper(link);
     this.#reaper = reaper;
-    const reap = (id: string) => reaper.read(id);
+    const reap = (id: string, large: boolean) => reaper.read(id, large);
     trackEvents(link, this.#entries, this.#deadlines, { ours: (id) => id.startsWith(`${this.#tag}.`), reap });
     // A job put back after it ran (its worker died or stopped) runs again: counted as retried.
     link.events.on('waiting', ({ jobId, prev }: { jobId: string; prev?: string }) => {
@@ -213,7 +213,7 @@ export class DistributedBackend implements Backend {
       url: this.#url,
       onWorkers,
       onReadd: (entry) => this.#counts.add(entry.name, 'retried', entry.open),
-      onRead: (entry) => reap(entry.id),
+      onRead: (entry, large) => reap(entry.id, large),
     });
     return link;
   }

@@ -8,6 +8,7 @@ import type { Link } from './link.ts';
 export class Reaper {
   #link: Link;
   #ids: string[] = [];
+  #large: string[] = [];
   #scheduled = false;
   #pending = new Set<Promise<void>>();
 
@@ -15,9 +16,10 @@ export class Reaper {
     this.#link = link;
   }
 
-  /** The job's result was read (or nobody waits for it any more): remove it soon. */
-  read(id: string): void {
+  /** The job's result was read (or nobody waits for it any more): remove it (and its large result) soon. */
+  read(id: string, large = false): void {
     this.#ids.push(id);
+    if (large) this.#large.push(id);
     if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => this.#flush());
@@ -32,8 +34,9 @@ export class Reaper {
   #flush(): void {
     this.#scheduled = false;
     const ids = this.#ids.splice(0);
+    const large = this.#large.splice(0);
     if (ids.length === 0) return;
-    const done = this.#link.remove(ids).catch(() => {});
+    const done = this.#link.remove(ids, large).catch(() => {});
     this.#pending.add(done);
     void done.finally(() => this.#pending.delete(done));
   }

@@ -15,6 +15,7 @@ import type { Entry } from './entry.ts';
 import type { Fate, Link } from './link.ts';
 import { completedOutcomes, failedOutcomes } from './outcome.ts';
 import { redact } from './redis.ts';
+import { LARGE_RESULT } from './wire.ts';
 
 const WATCH_MS = 2_000;
 /** Redis unreachable this long while tasks wait → they fail with a clear error instead of hanging. */
@@ -35,7 +36,7 @@ export interface WatchdogOptions {
   /** A job Redis lost is added again. */
   onReadd?: ((entry: Entry) => void) | undefined;
   /** A finished job's result was read: it may leave Redis. */
-  onRead?: ((entry: Entry) => void) | undefined;
+  onRead?: ((entry: Entry, large: boolean) => void) | undefined;
 }
 
 export class Watchdog {
@@ -148,11 +149,18 @@ export class Watchdog {
     entry.seen = Date.now();
     const calls = entry.jobs.length;
     if (fate.kind === 'completed') {
-      this.#entries.settle(entry, completedOutcomes(fate.returnvalue, calls, entry.task));
-      this.#opts.onRead?.(entry);
+      const large = fate.returnvalue === LARGE_RESULT;
+      let value: unknown;
+      try {
+        value = await this.#link.returned(entry.id, fate.returnvalue);
+      } catch {
+        return; // Redis trouble: the next tick tries again
+      }
+      this.#entries.settle(entry, completedOutcomes(value, calls, entry.task));
+      this.#opts.onRead?.(entry, large);
     } else if (fate.kind === 'failed') {
       this.#entries.settle(entry, failedOutcomes(fate.failedReason, calls, entry.task));
-      this.#opts.onRead?.(entry);
+      this.#opts.onRead?.(entry, false);
     } else if (fate.kind === 'missing') {
       if (entry.readds < MAX_READDS) {
         this.#adder.requeue(entry); // Redis restarted without its data: run it again
