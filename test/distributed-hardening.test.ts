@@ -123,7 +123,7 @@ describe.runIf(available)('distributed hardening', () => {
       '--mode',
       'async',
       '--tasks',
-      HOSTILE.pathname,
+      fileURLToPath(HOSTILE),
     ]);
     cleanups.push(() => stopWorker(worker));
     const results = await Promise.allSettled([
