@@ -90,6 +90,13 @@ export interface ExecutorOptions {
    * @defaultValue `'conc'`
    */
   queue?: string | undefined;
+  // --- distributed (H1b) ---
+  /**
+   * distributed only: how long a call may wait in Redis while no `conc worker` listens on the queue,
+   * before it fails with a RedisError saying so (a warning, code CONC_NO_WORKER, comes after 3 s).
+   * Default 60000 ms; Infinity waits for a worker forever. `taskTimeoutMs` and a signal still apply.
+   */
+  noWorkerTimeoutMs?: number | undefined;
 }
 
 /** How long a cancelled task may take to stop by itself before its worker is terminated. */
@@ -110,6 +117,7 @@ const OPTION_KEYS: readonly (keyof ExecutorOptions)[] = [
   'idleTimeoutMs',
   'redis',
   'queue',
+  'noWorkerTimeoutMs',
 ];
 
 /** Options after validation, with defaults filled in. */
@@ -125,6 +133,7 @@ export interface ResolvedOptions {
   idleTimeoutMs: number;
   redis: string | undefined;
   queue: string;
+  noWorkerTimeoutMs: number | undefined;
 }
 
 const fail = (message: string): never => {
@@ -144,7 +153,7 @@ export function resolveOptions(options: ExecutorOptions): ResolvedOptions {
   checkTasks(options);
   checkNumbers(options);
   if (mode !== 'distributed') {
-    for (const key of ['redis', 'queue'] as const) {
+    for (const key of ['redis', 'queue', 'noWorkerTimeoutMs'] as const) {
       if (options[key] !== undefined)
         fail(`"${key}" applies to mode 'distributed' only; got it with mode '${mode}'.`);
     }
@@ -162,6 +171,7 @@ export function resolveOptions(options: ExecutorOptions): ResolvedOptions {
     idleTimeoutMs: options.idleTimeoutMs ?? Number.POSITIVE_INFINITY,
     redis: options.redis,
     queue: options.queue ?? 'conc',
+    noWorkerTimeoutMs: options.noWorkerTimeoutMs,
   };
 }
 
@@ -197,6 +207,7 @@ function checkNumbers(options: ExecutorOptions): void {
   )
     fail(`cancelGraceMs must be a number of milliseconds ≥ 0; got ${show(options.cancelGraceMs)}.`);
   positive('idleTimeoutMs', options.idleTimeoutMs, true);
+  positive('noWorkerTimeoutMs', options.noWorkerTimeoutMs, true);
 }
 
 function positive(name: string, value: unknown, allowInfinity: boolean): void {

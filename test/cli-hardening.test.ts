@@ -199,7 +199,7 @@ describe('tasks that never settle, hang on import, or always fail', () => {
   });
 
   it('a module whose import never settles: the command says so and exits 1, not 13 in silence', async () => {
-    const r = await spawnConc(['profile', 'test/fixtures/hang-on-import.ts#unreachable']);
+    const r = await spawnConc(['profile', 'test/fixtures/idle-on-import.ts#unreachable']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       'conc: the command was left waiting for a promise that can never settle (nothing is left to run); ' +

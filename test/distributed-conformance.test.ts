@@ -3,10 +3,11 @@
  * `conc worker`s (threads) on a queue of this file's own. The suite builds its executors with
  * createExecutor({ mode }); the mock below only adds this test's Redis URL and queue name.
  */
-import { afterAll, beforeAll, describe, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
 import { type DistributedWorker, startWorker } from '../src/worker/index.ts';
 import { executorSuite } from './conformance/suite.ts';
 import { REDIS, redisAvailable, removeQueue } from './fixtures/distributed-redis.ts';
+import { leftoverKeys } from './helpers/redis-keys.ts';
 
 const { queue } = vi.hoisted(() => ({
   queue: `conc-test-conformance-${process.pid}-${Date.now().toString(36)}`,
@@ -47,6 +48,7 @@ describe.runIf(available)('distributed (BullMQ on Redis)', () => {
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.close({ force: true })));
     await removeQueue(queue);
+    expect(await leftoverKeys(REDIS, [queue])).toEqual([]); // Redis as we found it
   }, 30_000);
 
   executorSuite('distributed', { clones: true, stopsRunning: true, perWorkerInit: true, parallel: true });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Queue, QueueEvents } from 'bullmq';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { encode } from '../src/backends/distributed/wire.ts';
 import {
   AbortError,
@@ -27,8 +27,10 @@ import {
   removeQueue,
   TASKS,
   uniqueQueue,
+  usedQueues,
 } from './fixtures/distributed-redis.ts';
 import { tasks } from './fixtures/distributed-tasks.ts';
+import { leftoverKeys } from './helpers/redis-keys.ts';
 
 const available = await redisAvailable('distributed faults');
 
@@ -37,6 +39,9 @@ describe.runIf(available)('distributed faults', () => {
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   }, 30_000);
+  afterAll(async () => {
+    expect(await leftoverKeys(REDIS, usedQueues())).toEqual([]); // Redis as we found it
+  });
 
   /** A queue, an executor on it and (optionally) in-process workers; all removed after the test. */
   async function setup(label: string, workers: number, options: { retries?: number } = {}) {
@@ -228,7 +233,7 @@ describe.runIf(available)('distributed faults', () => {
     );
     const reasons = await failed;
     for (const reason of reasons)
-      expect(reason).toMatch(/not found among the task modules|not a function|not found in/);
+      expect(reason).toMatch(/not found among the task modules|is not registered in task module/);
     expect(existsSync(marker)).toBe(false);
 
     // malformed data on an allowed task: refused as such, never run

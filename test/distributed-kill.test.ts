@@ -16,9 +16,11 @@ import {
   stopWorker,
   TASKS,
   uniqueQueue,
+  usedQueues,
   type WorkerProcess,
 } from './fixtures/distributed-redis.ts';
 import { tasks } from './fixtures/distributed-tasks.ts';
+import { leftoverKeys } from './helpers/redis-keys.ts';
 
 const available = await redisAvailable('distributed kill');
 
@@ -30,6 +32,7 @@ describe.runIf(available)('conc worker processes', () => {
     await Promise.all(workers.map(stopWorker));
     for (const queue of queues) await removeQueue(queue);
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    expect(await leftoverKeys(REDIS, usedQueues())).toEqual([]); // Redis as we found it
   }, 30_000);
 
   it('a worker killed mid-job: the job re-runs on the other worker; one result per item', async () => {

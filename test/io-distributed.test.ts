@@ -2,13 +2,13 @@
  * runIoJob in mode distributed: the io tasks reach a `conc worker` through Redis. Needs Redis at
  * 127.0.0.1:6379; skipped loudly without it unless CI is set (then it must run).
  */
-import { randomUUID } from 'node:crypto';
 import { createConnection } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startWorker } from '../src/worker/index.ts';
 import { runIoJob } from '../src/workloads/io-job.ts';
 import { PAGE_BYTES, startSites } from '../src/workloads/sites.ts';
-import { removeQueue } from './fixtures/distributed-redis.ts';
+import { removeQueue, uniqueQueue, usedQueues } from './fixtures/distributed-redis.ts';
+import { leftoverKeys } from './helpers/redis-keys.ts';
 
 const REDIS = 'redis://127.0.0.1:6379';
 
@@ -37,9 +37,13 @@ if (!available && !process.env.CI) {
 }
 
 describe.skipIf(!available && !process.env.CI)('runIoJob in mode distributed', () => {
+  afterAll(async () => {
+    expect(await leftoverKeys(REDIS, usedQueues())).toEqual([]); // Redis as we found it
+  });
+
   it('downloads through a worker, results in list order; jobs with the same options share its session', async () => {
     await using sites = await startSites({ latencyMs: 0 });
-    const queue = `conc-io-test-${randomUUID().slice(0, 8)}`;
+    const queue = uniqueQueue('io');
     const worker = await startWorker({ redis: REDIS, queue, mode: 'async', concurrency: 8, log: () => {} });
     try {
       const urls = [sites.pages.jython, 'notaurl', sites.pages.dice];
@@ -74,7 +78,7 @@ describe.skipIf(!available && !process.env.CI)('runIoJob in mode distributed', (
 
   it('fails each URL clearly, instead of waiting forever, when no worker listens', async () => {
     await using sites = await startSites({ latencyMs: 0 });
-    const queue = `conc-io-nobody-${randomUUID().slice(0, 8)}`;
+    const queue = uniqueQueue('io-nobody');
     try {
       const report = await runIoJob({
         mode: 'distributed',

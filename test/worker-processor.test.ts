@@ -26,7 +26,7 @@ import {
 } from '../src/index.ts';
 import { JobProcessor } from '../src/worker/processor.ts';
 
-const fixtures = ['basic', 'faults', 'state'].map(
+const fixtures = ['basic', 'faults', 'state', 'hostile'].map(
   (name) => new URL(`./fixtures/${name}.ts`, import.meta.url).href,
 );
 const modules = new Map(fixtures.map((url) => [moduleId(url), url]));
@@ -159,5 +159,53 @@ describe('the job processor of conc worker', () => {
     const fn = await make().process('faults#returnFunction', { a: encode([[]]) });
     expect(kinds(fn.outcomes)).toEqual(['bad-argument']);
     expect(fn.text).toContain('cannot be sent back from the worker');
+  });
+
+  it('a task that throws an unreadable error (a throwing message getter, a Proxy) → a readable threw outcome', async () => {
+    const processor = make();
+    for (const task of ['throwUnreadableMessage', 'throwProxy']) {
+      const done = await processor.process(`hostile#${task}`, { a: encode([[], []]) });
+      expect(kinds(done.outcomes)).toEqual(['threw', 'threw']);
+      expect(done.ok).toBe(false);
+      const e = error(parseFailure(done.text)![0]!, task);
+      expect(e).toBeInstanceOf(TaskError);
+      expect(e.message).toContain(`Task "${task}" ended with a thrown error that conc cannot read`);
+    }
+    // and the processor serves the next job as ever
+    const good = await processor.process('hostile#double', { a: encode([[4]]) });
+    expect(good.outcomes).toEqual([['ok', 8]]);
+  });
+
+  it('runs only tasks registered with defineTasks: another export of an allowed module is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conc-unregistered-'));
+    try {
+      const marker = join(dir, 'marker');
+      const done = await make().process('hostile#notATask', { a: encode([[marker]]) });
+      expect(done.refused).toBe(true);
+      const e = error(done.outcomes[0]!, 'notATask');
+      expect(e).toBeInstanceOf(TaskNotFoundError);
+      expect(e.message).toContain('Task "notATask" is not registered in task module "hostile"');
+      expect(e.message).toContain('defineTasks(import.meta.url');
+      expect(e.message).toContain(
+        'registered in "hostile": throwUnreadableMessage, throwProxy, returnFunction, double',
+      );
+      expect(existsSync(marker)).toBe(false); // never ran
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("conc's own workloads: their registered tasks run, their other exports (conc/workloads/io#releaseSession) do not", async () => {
+    const { BUILTIN_MODULES } = await import('../src/worker/allow-list.ts');
+    const builtins = new Map(BUILTIN_MODULES.map((url) => [moduleId(url), url]));
+    const processor = new JobProcessor({ modules: builtins, mode: 'async', workers: 2, host: 'test-host:2' });
+    processors.push(processor);
+    const sum = await processor.process('conc/workloads/cpu#sumOfSquares', { a: encode([[10]]) });
+    expect(kinds(sum.outcomes)).toEqual(['ok']);
+    const release = await processor.process('conc/workloads/io#releaseSession', { a: encode([[]]) });
+    expect(release.refused).toBe(true);
+    expect(error(release.outcomes[0]!).message).toContain(
+      'Task "releaseSession" is not registered in task module "conc/workloads/io"',
+    );
   });
 });

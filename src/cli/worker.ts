@@ -139,7 +139,9 @@ async function runWorker(flags: WorkerFlags): Promise<number> {
     if (!(error instanceof ConcError)) throw error;
     const usage = error.code === 'CONC_ERR_INVALID_OPTIONS';
     new WorkerLog({ format: flags.log, queue: flags.queue }).error('worker.failed', error.message);
-    return usage ? WORKER_EXIT.usage : WORKER_EXIT.failed;
+    const code = usage ? WORKER_EXIT.usage : WORKER_EXIT.failed;
+    lastResort(1_000, code); // a task module that hung on import may still hold the process
+    return code;
   }
   const health = worker.healthUrl ? `; health on ${worker.healthUrl} (/live, /ready, /metrics)` : '';
   worker.log.info('worker.started', `${describeWorker(worker, flags.redis)}${health}. Ctrl-C to stop.`, {

@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Job as BullJob } from 'bullmq';
-import { readableFailure } from '../backends/distributed/wire.ts';
+import { LARGE_RESULT, LARGE_RESULT_BYTES, readableFailure } from '../backends/distributed/wire.ts';
 import type { LogLevel, WorkerLog } from './log.ts';
 import type { CallResult, WorkerMetrics } from './metrics.ts';
 import type { JobProcessor, Processed } from './processor.ts';
@@ -22,6 +22,8 @@ export interface JobHandlerParts {
   active: ActiveJobs;
   shutdown: Shutdown;
   redisUp: () => boolean;
+  /** Stores a large result beside the job (see LARGE_RESULT in wire.ts). */
+  storeLarge: (id: string, text: string) => Promise<void>;
   /** bullmq's error classes (bullmq is loaded on first use). */
   errors: { UnrecoverableError: new (message: string) => Error; WaitingError: new () => Error };
 }
@@ -53,9 +55,23 @@ export function jobHandler(parts: JobHandlerParts) {
       throw new parts.errors.WaitingError(); // BullMQ leaves a job alone after this error
     }
     record(parts, job, done, (performance.now() - start) / 1000);
-    if (done.ok) return done.text;
+    if (done.ok) return returned(parts, job.id!, done.text);
     throw new parts.errors.UnrecoverableError(done.text);
   };
+}
+
+/**
+ * The job's return value: its text, or for a large one the mark that says where it was stored (BullMQ
+ * would also copy it into the queue's event stream). If it cannot be stored, it goes as it is.
+ */
+async function returned(parts: JobHandlerParts, id: string, text: string): Promise<string> {
+  if (text.length <= LARGE_RESULT_BYTES) return text;
+  try {
+    await parts.storeLarge(id, text);
+    return LARGE_RESULT;
+  } catch {
+    return text;
+  }
 }
 
 /** Counts and logs a job that ended here. */

@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { checkQueueName, checkRedisUrl } from '../backends/distributed/redis.ts';
 import { InvalidOptionsError } from '../errors.ts';
-import type { AllowListOptions } from './allow-list.ts';
+import { type AllowListOptions, DEFAULT_LOAD_TIMEOUT_MS } from './allow-list.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, WorkerLog } from './log.ts';
 import type { TaskCounts } from './metrics.ts';
 import type { LocalMode } from './processor.ts';
@@ -89,6 +89,8 @@ export interface ResolvedWorkerOptions {
   graceMs: number;
   log: WorkerLog;
   health: { port: number; host: string } | undefined;
+  /** How long each task module may take to load. */
+  loadTimeoutMs: number;
 }
 
 /** Default grace of a stop: within Kubernetes' default termination grace (30 s), with room to spare. */
@@ -122,6 +124,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   if (!Number.isInteger(graceMs) || graceMs < 0)
     throw new InvalidOptionsError(`conc worker: graceMs must be an integer ≥ 0; got ${graceMs}.`);
   const localWorkers = mode === 'async' ? concurrency : poolSize;
+  const loadTimeoutMs = resolveLoadTimeout(options.loadTimeoutMs);
   return {
     url,
     queue,
@@ -132,7 +135,21 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     graceMs,
     log: resolveLog(options, queue),
     health: resolveHealth(options),
+    loadTimeoutMs,
   };
+}
+
+/** `loadTimeoutMs`, else CONC_WORKER_LOAD_TIMEOUT_MS (for conc worker), else the default. */
+function resolveLoadTimeout(given: number | undefined): number {
+  const env = process.env.CONC_WORKER_LOAD_TIMEOUT_MS;
+  const value = given ?? (env ? Number(env) : DEFAULT_LOAD_TIMEOUT_MS);
+  if (!Number.isInteger(value) || value < 1 || value > 2_147_483_647) {
+    const from = given === undefined ? 'CONC_WORKER_LOAD_TIMEOUT_MS' : 'loadTimeoutMs';
+    throw new InvalidOptionsError(
+      `conc worker: ${from} must be an integer of ms from 1 to 2147483647; got ${given ?? env}.`,
+    );
+  }
+  return value;
 }
 
 function resolveLog(options: WorkerOptions, queue: string): WorkerLog {

@@ -11,7 +11,7 @@
  * them as they are.
  */
 
-import { encode, failureText, type WireOutcome } from '../backends/distributed/wire.ts';
+import { encode, failureText, moduleId, type WireOutcome } from '../backends/distributed/wire.ts';
 import { createBackend } from '../backends/registry.ts';
 import type { Backend } from '../core/backend.ts';
 import { Call, startTogether } from '../core/call.ts';
@@ -20,8 +20,10 @@ import { outcomeToWire } from '../core/outcome-wire.ts';
 import { resolveOptions } from '../options.ts';
 import type { TaskRef } from '../tasks.ts';
 import { readReason } from './cancel-reason.ts';
+import { RegisteredTasks } from './registered.ts';
 import { Refusal, type Request, RequestReader } from './request.ts';
 import { type Runner, Runners } from './runners.ts';
+import { messageOf, standIn, wireOutcome } from './safe-wire.ts';
 
 /** Where a worker runs its jobs locally. */
 export type LocalMode = 'threads' | 'processes' | 'async';
@@ -55,18 +57,31 @@ export class JobProcessor {
   readonly #opts: ProcessorOptions;
   readonly #reader: RequestReader;
   readonly #runners = new Runners(MAX_INITIALIZERS);
+  readonly #registered = new RegisteredTasks();
 
   constructor(options: ProcessorOptions) {
     this.#opts = options;
     this.#reader = new RequestReader(options.modules, options.host);
   }
 
-  /** Runs the calls of job `name` with `data`; `signal` stops them (a cancel from the caller). */
+  /**
+   * Runs the calls of job `name` with `data`; `signal` stops them (a cancel from the caller). Never
+   * rejects: whatever goes wrong on the way becomes the job's outcome, so the caller hears of it.
+   */
   async process(name: string, data: unknown, signal?: AbortSignal): Promise<Processed> {
+    try {
+      return await this.#process(name, data, signal);
+    } catch (error) {
+      return finish([standIn('threw', name.slice(0, 200), error)], name);
+    }
+  }
+
+  async #process(name: string, data: unknown, signal?: AbortSignal): Promise<Processed> {
     let request: Request;
     let runner: Runner;
     try {
       request = this.#reader.read(name, data);
+      await this.#checkRegistered(request);
       runner = this.#runner(request);
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
@@ -75,9 +90,37 @@ export class JobProcessor {
     try {
       const outcomes = await runCalls(runner.backend, request, signal);
       if (outcomes.some((o) => o.kind === 'init-failed')) this.#runners.markBroken(runner);
-      return finish(outcomes.map(outcomeToWire), request.ref.name);
+      const task = request.ref.name;
+      return finish(
+        outcomes.map((o) => wireOutcome(o, task)),
+        task,
+      );
     } finally {
       this.#runners.release(runner);
+    }
+  }
+
+  /** Only tasks the module registers with defineTasks run: never any other export of an allowed module. */
+  async #checkRegistered(request: Request): Promise<void> {
+    const refs = [request.ref];
+    if (request.init !== undefined) refs.push(this.#reader.resolve(request.init));
+    for (const ref of refs) {
+      const tasks = await this.#registered.names(ref.module);
+      if (!tasks || tasks.registered.has(ref.name)) continue; // a module that does not load fails when run
+      const id = moduleId(ref.module);
+      const known = [...tasks.registered].join(', ') || 'none';
+      const type = tasks.exportType(ref.name);
+      const what =
+        type === undefined || type === 'function'
+          ? ''
+          : ` (its export "${ref.name}" is not a function: it is ${type})`;
+      throw new Refusal({
+        kind: 'not-found',
+        message:
+          `Task "${ref.name}" is not registered in task module "${id}" on conc worker ${this.#opts.host}${what}: ` +
+          `a worker runs only the tasks a module registers with defineTasks(import.meta.url, { … }) ` +
+          `(registered in "${id}": ${known}), never its other exports.`,
+      });
     }
   }
 
@@ -133,6 +176,16 @@ function runCalls(backend: Backend, request: Request, signal: AbortSignal | unde
 
 /** The job's return value or failedReason; a result that cannot be sent back fails its call alone. */
 function finish(outcomes: WireOutcome[], task: string): Processed {
+  try {
+    return finishOrThrow(outcomes, task);
+  } catch (error) {
+    // nothing of it can be written (an unreadable error in a chunk…): one readable failure for all
+    const wire = [standIn('threw', task, error)];
+    return { outcomes: wire, ok: false, text: failureText(wire) };
+  }
+}
+
+function finishOrThrow(outcomes: WireOutcome[], task: string): Processed {
   if (!outcomes.some(([kind]) => kind === 'ok')) return { outcomes, ok: false, text: failureText(outcomes) };
   try {
     return { outcomes, ok: true, text: encode(outcomes) };
@@ -148,6 +201,6 @@ function sendableResult(value: unknown, task: string): WireOutcome {
     encode(value);
     return ['ok', value];
   } catch (error) {
-    return outcomeToWire(uncloneableResult(task, (error as Error).message));
+    return outcomeToWire(uncloneableResult(task, messageOf(error)));
   }
 }

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import type { Job as BullJob, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bullConnection, openRedis, probeRedis, redact } from '../backends/distributed/redis.ts';
-import { cancelChannel, parseCancel } from '../backends/distributed/wire.ts';
+import { cancelChannel, parseCancel, RESULT_TTL_MS, resultKey } from '../backends/distributed/wire.ts';
 import { buildAllowList } from './allow-list.ts';
 import { reasonText } from './cancel-reason.ts';
 import { type HealthServer, serveHealth } from './health.ts';
@@ -37,7 +37,14 @@ import { ActiveJobs, Shutdown } from './shutdown.ts';
  */
 export async function startWorker(options: WorkerOptions): Promise<DistributedWorker> {
   const o = resolveWorkerOptions(options);
-  const modules = await buildAllowList(options);
+  const modules = await buildAllowList({ ...options, loadTimeoutMs: o.loadTimeoutMs }, (spec, ms, limit) =>
+    o.log.warn(
+      'tasks.slow',
+      `still loading task module ${spec} after ${ms / 1000} s: its top-level code has not finished ` +
+        `(a top-level await, a connection it opens on import?); giving up after ${limit / 1000} s`,
+      { module: spec, waitedMs: ms, timeoutMs: limit },
+    ),
+  );
   await probeRedis(o.url);
   const [bull, { WorkerMetrics }] = await Promise.all([import('bullmq'), import('./metrics.ts')]);
   const host = `${hostname()}:${process.pid}`;
@@ -74,7 +81,21 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
   });
   running = new RunningWorker({ worker, active, shutdown, metrics, modules, options: o });
   const redisUp = () => running.redisUp;
-  handle = jobHandler({ processor, metrics, log: o.log, active, shutdown, redisUp, errors: bull });
+  const storeLarge = async (id: string, text: string) => {
+    const key = resultKey(worker.opts.prefix ?? 'bull', o.queue, id);
+    const client = (await worker.getBackend().client) as unknown as Redis; // the worker's own connection
+    await client.set(key, text, 'PX', RESULT_TTL_MS);
+  };
+  handle = jobHandler({
+    processor,
+    metrics,
+    log: o.log,
+    active,
+    shutdown,
+    redisUp,
+    storeLarge,
+    errors: bull,
+  });
   await listen(running, worker, processor, o);
   return running;
 }

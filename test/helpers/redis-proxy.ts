@@ -8,6 +8,7 @@
  * closed port looks like); `cut('blackhole')` keeps every connection open but lets nothing through,
  * and accepts new ones that never answer (a network partition, a firewall that drops packets: no
  * socket closes, only silence). `heal()` drops what the cut left and pipes new connections again.
+ * `delay(200)` holds every chunk, both ways, that long (a slow link; order kept); `delay(0)` ends it.
  * Loopback only.
  *
  * @example
@@ -27,6 +28,7 @@ export class RedisProxy {
   #target: { host: string; port: number };
   #sockets = new Set<Socket>();
   #cut: CutMode | undefined;
+  #delayMs = 0;
   /** Connections accepted since the proxy started (reconnect attempts show up here). */
   accepted = 0;
 
@@ -53,6 +55,11 @@ export class RedisProxy {
       else silence(socket);
     }
     if (mode === 'refuse') this.#sockets.clear();
+  }
+
+  /** Every chunk, both ways, arrives `ms` late (0: at once again); open connections included. */
+  delay(ms: number): void {
+    this.#delayMs = ms;
   }
 
   /** New connections reach Redis again (the black-holed ones stay silent and are dropped). */
@@ -84,8 +91,23 @@ export class RedisProxy {
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
+    this.#forward(client, upstream);
+    this.#forward(upstream, client);
+  }
+
+  /** `from`'s data to `to`, held `delay` ms when a delay is set (in order: never before a held chunk). */
+  #forward(from: Socket, to: Socket): void {
+    let lastDue = 0;
+    from.on('data', (chunk: Buffer) => {
+      const now = Date.now();
+      const due = Math.max(now + this.#delayMs, lastDue);
+      lastDue = due;
+      if (due <= now) to.write(chunk);
+      else
+        setTimeout(() => {
+          if (this.#cut === undefined && !to.destroyed) to.write(chunk);
+        }, due - now);
+    });
   }
 
   #track(socket: Socket): void {

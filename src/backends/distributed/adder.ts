@@ -9,7 +9,7 @@ import { Deque } from '../../util/deque.ts';
 import type { Entries } from './entries.ts';
 import type { Entry } from './entry.ts';
 import type { Link, NewJob } from './link.ts';
-import { redact } from './redis.ts';
+import { redact, scrub } from './redis.ts';
 
 const ADD_CHUNK = 1000;
 /**
@@ -18,8 +18,12 @@ const ADD_CHUNK = 1000;
  * trimmed before QueueEvents reads them (the watchdog would still find them, seconds later).
  */
 export const MAX_SENT = 2000;
-/** Finished jobs stay in Redis this long, so the watchdog can find results whose event it missed. */
-const KEEP = { age: 300, count: 100_000 };
+/**
+ * A finished job is removed once its caller read it (client.ts); one whose caller did not (the caller
+ * died, or missed its event) stays at most this long — 60 s covers the watchdog's look-ups (a job
+ * quiet for 10 s, Redis away for up to 10 s) three times over — and at most this many per queue.
+ */
+export const KEEP = { age: 60, count: 10_000 };
 /** One attempt per BullMQ job: retries are the core's (src/core/retry.ts), each a job of its own. */
 const OPTS = { attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP } as const;
 
@@ -112,7 +116,8 @@ export class Adder {
       },
       (error: unknown) => {
         const { url, queue } = this.#opts;
-        const message = `Could not add tasks to queue "${queue}" at ${redact(url)}: ${(error as Error).message}`;
+        const detail = scrub(String((error as Error)?.message ?? error), url);
+        const message = `Could not add tasks to queue "${queue}" at ${redact(url)}: ${detail}`;
         for (const entry of chunk) this.#entries.fail(entry, { kind: 'unreachable', message, cause: error });
       },
     );

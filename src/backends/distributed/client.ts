@@ -22,6 +22,8 @@ import { Deadlines } from './deadlines.ts';
 import { Entries } from './entries.ts';
 import { Entry } from './entry.ts';
 import type { Link } from './link.ts';
+import { DEFAULT_NO_WORKER_TIMEOUT_MS, NoWorkerWatch } from './no-worker.ts';
+import { Reaper } from './reaper.ts';
 import { bounded, checkQueueName, checkRedisUrl, DEFAULT_REDIS, redact, unreachable } from './redis.ts';
 import { TaskCounts } from './task-counts.ts';
 import { trackEvents } from './tracker.ts';
@@ -34,6 +36,8 @@ export interface DistributedOptions {
   workers: number;
   initializer?: TaskRef | undefined;
   initArgs: unknown[];
+  /** How long a call waits while no worker listens on the queue (Infinity: forever). */
+  noWorkerTimeoutMs?: number | undefined;
 }
 
 /** Items map/imap keep queued in Redis at once by default: enough to keep many workers busy. */
@@ -61,6 +65,9 @@ export class DistributedBackend implements Backend {
   #connecting: Promise<Link> | undefined;
   #deadlines: Deadlines | undefined;
   #watchdog: Watchdog | undefined;
+  #noWorker: NoWorkerWatch | undefined;
+  #reaper: Reaper | undefined;
+  readonly #noWorkerTimeoutMs: number;
   #workers = 0;
   #chores = new Set<Promise<unknown>>();
 
@@ -68,6 +75,7 @@ export class DistributedBackend implements Backend {
     this.#url = checkRedisUrl(options.redis ?? DEFAULT_REDIS, 'createExecutor');
     this.#queue = checkQueueName(options.queue, 'createExecutor');
     this.concurrency = options.workers;
+    this.#noWorkerTimeoutMs = options.noWorkerTimeoutMs ?? DEFAULT_NO_WORKER_TIMEOUT_MS;
     this.#adder = new Adder(this.#entries, {
       url: this.#url,
       queue: this.#queue,
@@ -129,8 +137,9 @@ export class DistributedBackend implements Backend {
     }
     const link = this.#link ?? (await this.#connecting?.catch(() => undefined));
     this.#watchdog?.stop();
+    this.#noWorker?.stop();
     if (!link) return;
-    await bounded(Promise.allSettled([...this.#chores]), 3_000);
+    await bounded(Promise.allSettled([...this.#chores, this.#reaper?.idle()]), 3_000);
     await link.close();
   }
 
@@ -184,16 +193,27 @@ export class DistributedBackend implements Backend {
       onWorkers,
       cancelRemote,
     });
-    trackEvents(link, this.#entries, this.#deadlines);
+    const reaper = new Reaper(link);
+    this.#reaper = reaper;
+    const reap = (id: string, large: boolean) => reaper.read(id, large);
+    trackEvents(link, this.#entries, this.#deadlines, { ours: (id) => id.startsWith(`${this.#tag}.`), reap });
     // A job put back after it ran (its worker died or stopped) runs again: counted as retried.
     link.events.on('waiting', ({ jobId, prev }: { jobId: string; prev?: string }) => {
       const entry = prev === 'active' ? this.#entries.get(jobId) : undefined;
       if (entry) this.#counts.add(entry.name, 'retried', entry.open);
     });
+    this.#noWorker = new NoWorkerWatch(link, this.#entries, {
+      url: this.#url,
+      queue: this.#queue,
+      timeoutMs: this.#noWorkerTimeoutMs,
+      onWorkers,
+      cancelRemote,
+    });
     this.#watchdog = new Watchdog(link, this.#entries, this.#adder, {
       url: this.#url,
       onWorkers,
       onReadd: (entry) => this.#counts.add(entry.name, 'retried', entry.open),
+      onRead: (entry, large) => reap(entry.id, large),
     });
     return link;
   }

@@ -26,6 +26,8 @@ export class Entry {
   seen = 0;
   /** How often Redis lost it and it was added again. */
   readds = 0;
+  /** When its calls were started (how long it waited for a worker counts from here). */
+  readonly born = Date.now();
 
   constructor(
     /** The BullMQ job id: unique to this executor and attempt. */

@@ -6,7 +6,7 @@
 import { Job as BullJob, type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bounded, bullConnection, openRedis, probeRedis, unreachable } from './redis.ts';
-import { cancelChannel, cancelText, type JobData } from './wire.ts';
+import { cancelChannel, cancelText, type JobData, LARGE_RESULT, resultKey } from './wire.ts';
 
 export interface NewJob {
   name: string;
@@ -74,6 +74,28 @@ export class Link {
       await this.redis.publish(this.cancelChannel, cancelText(running, reason)).catch(() => 0);
   }
 
+  /**
+   * Removes finished jobs whose results were read (a job still locked by a worker is left alone), and
+   * the large results stored beside them.
+   */
+  async remove(ids: readonly string[], large: readonly string[] = []): Promise<void> {
+    await Promise.all([
+      ...ids.map((id) => this.queue.remove(id).catch(() => 0)),
+      large.length > 0 ? this.redis.del(...large.map((id) => this.#resultKey(id))).catch(() => 0) : 0,
+    ]);
+  }
+
+  /** A completed job's return value as it was sent: a large one is read from where the worker put it. */
+  async returned(id: string, returnvalue: unknown): Promise<unknown> {
+    if (returnvalue !== LARGE_RESULT) return returnvalue;
+    const text = await this.redis.get(this.#resultKey(id));
+    return text ?? { expired: true };
+  }
+
+  #resultKey(id: string): string {
+    return resultKey(this.queue.opts.prefix ?? 'bull', this.queue.name, id);
+  }
+
   async fate(id: string): Promise<Fate> {
     const job = await BullJob.fromId(this.queue, id);
     if (!job) return { kind: 'missing' };
@@ -82,6 +104,15 @@ export class Link {
     if (state === 'completed') return { kind: 'completed', returnvalue: job.returnvalue };
     if (state === 'failed') return { kind: 'failed', failedReason: job.failedReason };
     return { kind: 'pending' };
+  }
+
+  /** Makes both connections anew: a network gone silent closes no socket, so ioredis never would. */
+  remake(): void {
+    this.redis.disconnect(true);
+    void this.events
+      .getBackend()
+      .client.then((client) => client.disconnect(true))
+      .catch(() => {});
   }
 
   workerCount(): Promise<number> {

@@ -6,10 +6,16 @@
 
 import { KINDS, type Outcome } from '../../core/outcome.ts';
 import { outcomeFromWire } from '../../core/outcome-wire.ts';
-import { decode, parseFailure, type WireOutcome } from './wire.ts';
+import { decode, parseFailure, RESULT_TTL_MS, type WireOutcome } from './wire.ts';
 
 /** The outcomes of a completed job whose `calls` calls were sent together. */
 export function completedOutcomes(returnvalue: unknown, calls: number, task: string): Outcome[] {
+  if ((returnvalue as { expired?: boolean } | null)?.expired === true) {
+    const message =
+      `The result of task "${task}" was kept in Redis for ${RESULT_TTL_MS / 1000} s and expired before this ` +
+      'executor could read it (was it cut off from Redis that long?). Run it again.';
+    return same({ kind: 'unreachable', message }, calls);
+  }
   if (typeof returnvalue !== 'string') return same(unreadable(task, typeof returnvalue), calls);
   let wire: unknown;
   try {

@@ -2,6 +2,8 @@
  * The watchdog of a distributed executor: what events alone cannot tell.
  *
  *   every WATCH_MS ─┬─ Redis gone longer than LOST_AFTER_MS ─▶ fail every call: unreachable
+ *                   ├─ a PING unanswered within PING_TIMEOUT_MS ─▶ gone (a silent network closes no
+ *                   │    socket): both connections are made anew, and the clock above runs
  *                   ├─ count the workers listening (stats)
  *                   └─ look up jobs not heard of for QUIET_MS (all of them after a reconnect):
  *                        finished ─▶ settle as their events would have · missing ─▶ add again
@@ -13,12 +15,15 @@ import type { Entry } from './entry.ts';
 import type { Fate, Link } from './link.ts';
 import { completedOutcomes, failedOutcomes } from './outcome.ts';
 import { redact } from './redis.ts';
+import { LARGE_RESULT } from './wire.ts';
 
 const WATCH_MS = 2_000;
 /** Redis unreachable this long while tasks wait → they fail with a clear error instead of hanging. */
 const LOST_AFTER_MS = 10_000;
 /** A job not heard of this long is looked up (its events may have been lost). */
 const QUIET_MS = 10_000;
+/** A PING unanswered this long means the network went silent (a partition): the connections are remade. */
+const PING_TIMEOUT_MS = 3_000;
 const MAX_LOOKUPS = 2_000;
 const LOOKUPS_AT_ONCE = 200;
 /** A job Redis lost (restart without persistence) is added again at most this often. */
@@ -30,6 +35,8 @@ export interface WatchdogOptions {
   onWorkers: (count: number) => void;
   /** A job Redis lost is added again. */
   onReadd?: ((entry: Entry) => void) | undefined;
+  /** A finished job's result was read: it may leave Redis. */
+  onRead?: ((entry: Entry, large: boolean) => void) | undefined;
 }
 
 export class Watchdog {
@@ -75,11 +82,38 @@ export class Watchdog {
         if (Date.now() - this.#downSince > LOST_AFTER_MS) this.#giveUp();
         return;
       }
+      if (!(await this.#answers())) {
+        this.#silent();
+        return;
+      }
       this.#link.workerCount().then(this.#opts.onWorkers, () => {});
       await this.#lookUp();
     } finally {
       this.#busy = false;
     }
+  }
+
+  /** True when Redis answers a PING in time on our connection. */
+  async #answers(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+    });
+    const pong = this.#link.redis.ping().then(
+      () => true,
+      () => false,
+    );
+    try {
+      return await Promise.race([pong, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Nothing answers, and no socket closed: count it as an outage, and make new sockets (both). */
+  #silent(): void {
+    this.#downSince ??= Date.now();
+    this.#link.remake();
   }
 
   #giveUp(): void {
@@ -115,9 +149,18 @@ export class Watchdog {
     entry.seen = Date.now();
     const calls = entry.jobs.length;
     if (fate.kind === 'completed') {
-      this.#entries.settle(entry, completedOutcomes(fate.returnvalue, calls, entry.task));
+      const large = fate.returnvalue === LARGE_RESULT;
+      let value: unknown;
+      try {
+        value = await this.#link.returned(entry.id, fate.returnvalue);
+      } catch {
+        return; // Redis trouble: the next tick tries again
+      }
+      this.#entries.settle(entry, completedOutcomes(value, calls, entry.task));
+      this.#opts.onRead?.(entry, large);
     } else if (fate.kind === 'failed') {
       this.#entries.settle(entry, failedOutcomes(fate.failedReason, calls, entry.task));
+      this.#opts.onRead?.(entry, false);
     } else if (fate.kind === 'missing') {
       if (entry.readds < MAX_READDS) {
         this.#adder.requeue(entry); // Redis restarted without its data: run it again

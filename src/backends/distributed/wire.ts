@@ -157,6 +157,23 @@ function describe(kind: OutcomeKind, w: WireFailure): string {
   return kind === 'timeout' ? `timed out after ${w.ms} ms` : kind;
 }
 
+/**
+ * A result text longer than this is not the job's return value: BullMQ copies a return value into the
+ * queue's event stream too, which keeps ~10,000 events whatever their size (a 200 MB result held
+ * 563 MB of Redis). The worker stores it under {@link resultKey} for {@link RESULT_TTL_MS} and returns
+ * {@link LARGE_RESULT}; the caller reads it from there and deletes it.
+ */
+export const LARGE_RESULT_BYTES = 256 * 1024;
+/** The return value that says "the outcomes are under resultKey(…)": neither JSON ("j…") nor base64. */
+export const LARGE_RESULT = 'r';
+/** How long a stored result waits for its caller (as long as an unread finished job: adder.ts KEEP). */
+export const RESULT_TTL_MS = 60_000;
+
+/** Where a large result of job `id` is stored. */
+export function resultKey(prefix: string, queue: string, id: string): string {
+  return `${prefix}:${queue}:conc-result:${id}`;
+}
+
 /** The channel on which executors ask workers to stop running jobs (see {@link cancelText}). */
 export function cancelChannel(prefix: string, queue: string): string {
   return `${prefix}:${queue}:conc-cancel`;
