@@ -14,6 +14,7 @@ import type { Job } from '../core/job.ts';
 import { type Outcome, uncloneableArguments, uncloneableResult } from '../core/outcome.ts';
 import { publicError } from '../core/public-error.ts';
 import { TaskNotFoundError } from '../errors.ts';
+import { fromWireError, toWireError } from '../internal/error-wire.ts';
 import { resolveTask } from '../internal/resolve-task.ts';
 import { callInScope, TaskScope } from '../task-signal.ts';
 import type { TaskRef } from '../tasks.ts';
@@ -58,7 +59,7 @@ export class InlineBackend implements Backend {
   start(jobs: readonly Job[]): void {
     for (const job of jobs) {
       if (this.#broken) job.settle(this.#broken);
-      else if (this.#running.size < this.concurrency) void this.#run(job);
+      else if (this.#running.size < this.concurrency) this.#launch(job);
       else this.#queue.push(job);
     }
   }
@@ -88,6 +89,14 @@ export class InlineBackend implements Backend {
     }
     if (this.#running.size === 0 && this.#queue.length === 0) return;
     await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Runs a job; should conc itself fail while running it, the job still settles (never an unhandled rejection). */
+  #launch(job: Job): void {
+    this.#run(job).catch((error: unknown) => {
+      if (this.#running.has(job)) this.#release(job);
+      if (!job.settled) job.settle({ kind: 'threw', error });
+    });
   }
 
   async #run(job: Job): Promise<void> {
@@ -139,7 +148,8 @@ export class InlineBackend implements Backend {
     try {
       value = await callInScope(scope, fn, args);
     } catch (error) {
-      return { kind: 'threw', error };
+      // cloning (auto's sampling): the error crosses as it would from a thread
+      return { kind: 'threw', error: this.#opts.clone ? fromWireError(toWireError(error)) : error };
     }
     if (!this.#opts.clone) return { kind: 'ok', value };
     try {
@@ -160,7 +170,7 @@ export class InlineBackend implements Backend {
     while (this.#queue.length > 0 && this.#running.size < this.concurrency) {
       const job = this.#queue.shift()!;
       if (job.settled) continue;
-      void this.#run(job);
+      this.#launch(job);
     }
     if (this.#running.size === 0 && this.#queue.length === 0 && this.#idleWaiters.length > 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();

@@ -185,7 +185,15 @@ class WorkerLoop {
     } finally {
       this.#one[0] = undefined;
     }
-    if (!isThenable(value)) {
+    let thenable: boolean;
+    try {
+      thenable = isThenable(value);
+    } catch (error) {
+      // a Proxy whose `get` trap throws, a `then` getter that throws: the call failed with that error
+      this.#results.add(id, key, 'threw', failureToWire({ kind: 'threw', error }));
+      return undefined;
+    }
+    if (!thenable) {
       this.#results.add(id, key, 'ok', value);
       return undefined;
     }
@@ -193,7 +201,7 @@ class WorkerLoop {
     return this.#settleLater(id, key, value);
   }
 
-  async #settleLater(id: number, key: number, thenable: PromiseLike<unknown>): Promise<void> {
+  async #settleLater(id: number, key: number, thenable: unknown): Promise<void> {
     try {
       this.#results.add(id, key, 'ok', await thenable);
     } catch (error) {
@@ -295,6 +303,7 @@ class WorkerLoop {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** Throws what a `then` getter (or a Proxy's trap) throws. */
+function isThenable(value: unknown): boolean {
   return typeof (value as PromiseLike<unknown> | null | undefined)?.then === 'function';
 }
