@@ -154,6 +154,7 @@ describe('pool that cannot spawn a worker', () => {
       maxTasksPerWorker: Number.POSITIVE_INFINITY,
       idleTimeoutMs: Number.POSITIVE_INFINITY,
       cancelGraceMs: 1000,
+      initTimeoutMs: 60_000,
       transport: () => {
         throw Object.assign(new Error('spawn EAGAIN'), { code: 'EAGAIN' });
       },

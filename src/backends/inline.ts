@@ -25,6 +25,8 @@ export interface InlineOptions {
   workers: number;
   initializer?: TaskRef | undefined;
   initArgs: unknown[];
+  /** How long the initializer may run before every task fails (default: no limit). */
+  initTimeoutMs?: number | undefined;
   /** Clone arguments and results (auto's sampling). Default false: passed by reference. */
   clone?: boolean | undefined;
 }
@@ -184,7 +186,7 @@ export class InlineBackend implements Backend {
     this.#init ??= (async () => {
       try {
         const fn = await this.#resolve(init);
-        await fn(...this.#opts.initArgs);
+        await withinInitTimeout(fn(...this.#opts.initArgs), this.#opts.initTimeoutMs);
         return undefined;
       } catch (error) {
         this.#broken = { kind: 'init-failed', initializer: init.name, error };
@@ -197,5 +199,26 @@ export class InlineBackend implements Backend {
 
   async #resolve(ref: TaskRef): Promise<Fn> {
     return ref.fn ? (ref.fn as Fn) : await resolveTask(ref.module, ref.name);
+  }
+}
+
+/** Waits for the initializer; throws what it throws, or a TimeoutError once `ms` passed without an end. */
+async function withinInitTimeout(result: unknown, ms: number | undefined): Promise<void> {
+  if (ms === undefined) {
+    await result;
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`it did not finish within initTimeoutMs (${ms} ms)`);
+      error.name = 'TimeoutError';
+      reject(error);
+    }, ms);
+  });
+  try {
+    await Promise.race([result, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

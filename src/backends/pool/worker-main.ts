@@ -55,19 +55,22 @@ const SKIPPED = 1 << 8;
 const COMPACT_AT = 4096;
 type Fn = (...args: unknown[]) => unknown;
 
-/** Runs the worker loop over `channel` and says 'ready'. */
+/**
+ * Runs the worker loop over `channel`. It says 'ready' once its initializer has finished (at once
+ * without one): a worker that dies or hangs in its initializer has not started, and the pool counts it
+ * as a start failure rather than blaming a task for it.
+ */
 export function runWorker(channel: Channel): void {
   const loop = new WorkerLoop(channel);
   channel.onMessage((message) => loop.receive(message));
-  channel.post({ t: 'ready' });
 }
 
 class WorkerLoop {
   #channel: Channel;
   #defs: (TaskDef | undefined)[] = [];
   #fns: (Fn | undefined)[] = [];
-  #init: InitMessage | undefined;
-  #initDone = false;
+  /** The initializer, running: calls wait for it. */
+  #initializing: Promise<void> | undefined;
   #initFailure: WireFailure | undefined; // the initializer threw: every call fails with it
   #counters: Int32Array | undefined;
   #queue: unknown[] = [];
@@ -99,9 +102,15 @@ class WorkerLoop {
 
   receive(message: ToWorker): void {
     if (message.t === 'init') {
-      this.#init = message;
       this.#counters = message.counters;
       if (message.counters) this.#poll = () => this.#readCancels();
+      const ready = () => this.#channel.post({ t: 'ready' });
+      if (message.initializer)
+        this.#initializing = this.#runInit(message).then(() => {
+          this.#initializing = undefined;
+          ready();
+        });
+      else ready();
       return;
     }
     if (message.t === 'cancel') {
@@ -116,7 +125,7 @@ class WorkerLoop {
 
   async #drain(): Promise<void> {
     this.#running = true;
-    if (!this.#initDone) await this.#runInit();
+    if (this.#initializing) await this.#initializing;
     // one clock reading per call: a call's time runs from the end of the one before (or the last send)
     this.#mark = this.#lastFlush = this.#lastYield = performance.now();
     const counters = this.#counters;
@@ -228,13 +237,11 @@ class WorkerLoop {
     }
   }
 
-  async #runInit(): Promise<void> {
-    this.#initDone = true;
-    const init = this.#init?.initializer;
-    if (!init) return;
+  async #runInit(message: InitMessage): Promise<void> {
+    const init = message.initializer!;
     try {
       const fn = await resolveTask(init.module, init.name);
-      await fn(...(this.#init?.initArgs ?? []));
+      await fn(...(message.initArgs ?? []));
     } catch (error) {
       this.#initFailure = failureToWire({ kind: 'init-failed', initializer: init.name, error });
     }

@@ -31,6 +31,8 @@ export interface SlotOwner {
   progressed(slot: WorkerSlot): void;
   /** The worker is gone; `slot.lost()` holds what it was doing. */
   exited(slot: WorkerSlot, detail: string, error: unknown): void;
+  /** The worker started: loaded, its initializer finished. */
+  ready(slot: WorkerSlot): void;
 }
 
 export interface SlotOptions {
@@ -40,6 +42,9 @@ export interface SlotOptions {
   idleTimeoutMs: number;
   /** How long a cancelled running job may take to answer before the worker is terminated. */
   cancelGraceMs: number;
+  /** How long a worker may take to be ready (load, run its initializer) before its start counts as failed. */
+  initTimeoutMs: number;
+  maxMemoryMb?: number | undefined;
 }
 
 export class WorkerSlot {
@@ -60,6 +65,9 @@ export class WorkerSlot {
   #refed = true;
   #idleTimer: NodeJS.Timeout | undefined;
   #clock: NodeJS.Timeout | undefined;
+  /** Runs until the worker says it is ready; firing, it ends a start that took too long. */
+  #startTimer: NodeJS.Timeout | undefined;
+  #startTimedOut = false;
   #graces: Graces;
   /** close(): waiting for every job it holds to be answered. */
   #emptied: (() => void)[] = [];
@@ -75,14 +83,22 @@ export class WorkerSlot {
     this.gone = new Promise<void>((resolve) => {
       resolveGone = resolve;
     });
-    this.#transport = factory({
-      message: (message) => this.#onMessage(message),
-      exit: (detail, error) => {
-        this.#stopTimers();
-        resolveGone();
-        this.#owner.exited(this, detail, error);
+    this.#transport = factory(
+      {
+        message: (message) => this.#onMessage(message),
+        exit: (detail, error) => {
+          this.#stopTimers();
+          resolveGone();
+          this.#owner.exited(this, this.#startTimedOut ? this.#notReady() : detail, error);
+        },
       },
-    });
+      { maxMemoryMb: options.maxMemoryMb },
+    );
+    this.#startTimer = setTimeout(() => {
+      this.#startTimedOut = true;
+      this.terminate();
+    }, options.initTimeoutMs);
+    this.#startTimer.unref();
     this.#inflight = new InFlight(this.#transport.counters);
     const { initializer, initArgs } = options;
     try {
@@ -93,6 +109,11 @@ export class WorkerSlot {
         cause: error,
       });
     }
+  }
+
+  /** The worker said it is ready (loaded, initializer finished). */
+  get started(): boolean {
+    return this.#ready;
   }
 
   get terminating(): boolean {
@@ -243,16 +264,25 @@ export class WorkerSlot {
     return this.#inflight.lost(!this.diedAtStart && !this.#terminating);
   }
 
-  /** The worker died before saying it was ready (its entry or flags are broken, not a task). */
+  /**
+   * The worker failed to start: it died before saying it was ready (its entry, flags or initializer
+   * are broken, not a task), or was not ready within initTimeoutMs.
+   */
   get diedAtStart(): boolean {
-    return !this.#terminating && !this.#ready;
+    return !this.#ready && (!this.#terminating || this.#startTimedOut);
+  }
+
+  #notReady(): string {
+    const init = this.#opts.initializer;
+    const waiting = init ? `: its initializer "${init.name}" had not finished` : '';
+    return `it was not ready within initTimeoutMs (${this.#opts.initTimeoutMs} ms)${waiting}`;
   }
 
   #onMessage(message: FromWorker): void {
     if (message.t === 'done') this.#complete(message);
     else if (message.t === 'started') this.#startClock(message.id);
     else if (message.t === 'cancelled') this.#graces.heard(message.id, message.running);
-    else if (message.t === 'ready') this.#ready = true;
+    else if (message.t === 'ready') this.#started();
   }
 
   #complete(message: DoneMessage): void {
@@ -289,7 +319,15 @@ export class WorkerSlot {
     this.#clock = undefined;
   }
 
+  #started(): void {
+    this.#ready = true;
+    clearTimeout(this.#startTimer);
+    this.#startTimer = undefined;
+    this.#owner.ready(this);
+  }
+
   #stopTimers(): void {
+    clearTimeout(this.#startTimer);
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     if (this.#clock) clearTimeout(this.#clock);
     this.#graces.clear();
