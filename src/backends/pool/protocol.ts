@@ -89,7 +89,7 @@ export const RESULT_WIDTH = 3;
 /**
  * Sent outside the result stream. 'cancelled' says the worker heard the cancel of call `id`: `running`,
  * its signal just aborted (its grace starts now); else it was queued (it will be skipped) or had ended.
- * 'fatal': a process about to die says why.
+ * 'fatal': a worker (thread or process) about to die of an uncaught error says why, through conc's codec.
  */
 export type Notice =
   | { t: 'ready' }

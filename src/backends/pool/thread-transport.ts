@@ -1,7 +1,8 @@
 /** Pool workers on worker_threads: messages by structured clone; call and cancel counters in shared memory. */
 import { Worker } from 'node:worker_threads';
+import { fromWireError, toWireError } from '../../internal/error-wire.ts';
 import { workerExecArgv } from '../../internal/exec-argv.ts';
-import { COUNTERS } from './protocol.ts';
+import { COUNTERS, type FromWorker } from './protocol.ts';
 import { ext, outOfMemory, type Transport, type TransportEvents, type WorkerLimits } from './transport.ts';
 
 const entry = new URL(`./thread-entry${ext()}`, import.meta.url);
@@ -45,9 +46,13 @@ export function threadTransport(events: TransportEvents, limits: WorkerLimits = 
       resolve();
     });
   });
-  worker.on('message', events.message);
+  worker.on('message', (message: FromWorker) => {
+    if (message.t === 'fatal') uncaught = fromWireError(message.error);
+    else events.message(message);
+  });
   worker.on('error', (error) => {
-    uncaught = error instanceof Error ? error : new Error(String(error));
+    // the thread died of something its own handler did not see (its heap limit, a failed start)
+    uncaught ??= fromWireError(toWireError(error));
   });
   return {
     counters,
