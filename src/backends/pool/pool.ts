@@ -23,9 +23,10 @@ import type { Outcome } from '../../core/outcome.ts';
 import type { TaskRef } from '../../tasks.ts';
 import { isChunk, JobQueue } from './job-queue.ts';
 import { MAX_PREFETCH } from './prefetch.ts';
+import type { SlotOwner } from './slot-contract.ts';
 import { TaskKeys } from './task-keys.ts';
 import type { TransportFactory } from './transport.ts';
-import { type SlotOwner, WorkerSlot } from './worker-slot.ts';
+import { WorkerSlot } from './worker-slot.ts';
 
 export interface PoolOptions {
   mode: 'threads' | 'processes';
@@ -65,7 +66,7 @@ export class Pool implements Backend {
   #closing = false;
   #idleWaiters: (() => void)[] = [];
   /** What the workers report to, one object for every slot. */
-  #owner: SlotOwner = {
+  #owner: SlotOwner<WorkerSlot> = {
     outcome: (job, outcome) => this.#outcome(job, outcome),
     progressed: (slot) => this.#progressed(slot),
     exited: (slot, detail, error) => this.#exited(slot, detail, error),

@@ -103,3 +103,12 @@ export type FromWorker = DoneMessage | Notice;
 export function cancelMessage(id: number, reason: unknown): CancelMessage {
   return { t: 'cancel', id, reason: toWireError(reason) };
 }
+
+/** How a worker talks to its pool: a thread's parent port, a process's IPC channel, or a test's fake. */
+export interface Channel {
+  /** Throws synchronously when the message cannot be cloned. */
+  post(message: FromWorker): void;
+  onMessage(listener: (message: ToWorker) => void): void;
+  /** The next message already waiting, read synchronously, not emitted (threads: receiveMessageOnPort). */
+  take?: (() => ToWorker | undefined) | undefined;
+}

@@ -27,6 +27,7 @@ import {
   CALL_WIDTH,
   CallFlag,
   type CancelMessage,
+  type Channel,
   Counter,
   type FromWorker,
   type InitMessage,
@@ -35,15 +36,9 @@ import {
   type ToWorker,
 } from './protocol.ts';
 import { ResultBatch } from './worker-results.ts';
+import { isThenable, loopTurn, runInitializer } from './worker-steps.ts';
 
-/** How a worker talks to its pool: a thread's parent port, a process's IPC channel, or a test's fake. */
-export interface Channel {
-  /** Throws synchronously when the message cannot be cloned. */
-  post(message: FromWorker): void;
-  onMessage(listener: (message: ToWorker) => void): void;
-  /** The next message already waiting, read synchronously, not emitted (threads: receiveMessageOnPort). */
-  take?: (() => ToWorker | undefined) | undefined;
-}
+export type { Channel };
 
 const FLUSH_EVERY = 32 * RESULT_WIDTH;
 const FLUSH_MS = 2;
@@ -101,18 +96,7 @@ class WorkerLoop {
   }
 
   receive(message: ToWorker): void {
-    if (message.t === 'init') {
-      this.#counters = message.counters;
-      if (message.counters) this.#poll = () => this.#readCancels();
-      const ready = () => this.#channel.post({ t: 'ready' });
-      if (message.initializer)
-        this.#initializing = this.#runInit(message).then(() => {
-          this.#initializing = undefined;
-          ready();
-        });
-      else ready();
-      return;
-    }
+    if (message.t === 'init') return this.#start(message);
     if (message.t === 'cancel') {
       this.#cancel(message);
       return;
@@ -121,6 +105,19 @@ class WorkerLoop {
     const calls = message.calls;
     for (let i = 0; i < calls.length; i++) this.#queue.push(calls[i]);
     if (!this.#running) void this.#drain();
+  }
+
+  /** Ready once the initializer has finished (at once without one); its failure fails every call. */
+  #start(message: InitMessage): void {
+    this.#counters = message.counters;
+    if (message.counters) this.#poll = () => this.#readCancels();
+    const ready = () => this.#channel.post({ t: 'ready' });
+    if (!message.initializer) return ready();
+    this.#initializing = runInitializer(message).then((failure) => {
+      this.#initFailure = failure;
+      this.#initializing = undefined;
+      ready();
+    });
   }
 
   async #drain(): Promise<void> {
@@ -169,9 +166,9 @@ class WorkerLoop {
     this.#flush();
   }
 
-  /** One whole turn of the event loop: an immediate set now may run before the next I/O poll, the second not. */
+  /** Gives the event loop a whole turn (a cancel may be waiting). */
   async #yield(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+    await loopTurn();
     this.#mark = this.#lastYield = performance.now(); // the turn given away is not the next call's time
   }
 
@@ -237,16 +234,6 @@ class WorkerLoop {
     }
   }
 
-  async #runInit(message: InitMessage): Promise<void> {
-    const init = message.initializer!;
-    try {
-      const fn = await resolveTask(init.module, init.name);
-      await fn(...(message.initArgs ?? []));
-    } catch (error) {
-      this.#initFailure = failureToWire({ kind: 'init-failed', initializer: init.name, error });
-    }
-  }
-
   // ── cancellation ──────────────────────────────────────────────────────────────────────────────
 
   /** Aborts the running call's scope, or marks the queued call to be skipped; a finished call is left be. */
@@ -308,9 +295,4 @@ class WorkerLoop {
     this.#queue.splice(0, this.#head);
     this.#head = 0;
   }
-}
-
-/** Throws what a `then` getter (or a Proxy's trap) throws. */
-function isThenable(value: unknown): boolean {
-  return typeof (value as PromiseLike<unknown> | null | undefined)?.then === 'function';
 }

@@ -20,38 +20,16 @@ import { InFlight } from './in-flight.ts';
 import { Prefetch } from './prefetch.ts';
 import { Counter, cancelMessage, type DoneMessage, type FromWorker, RESULT_WIDTH } from './protocol.ts';
 import { runMessage } from './run-message.ts';
+import type { SlotOptions, SlotOwner } from './slot-contract.ts';
+import { StartWatch } from './start-watch.ts';
 import type { TaskKeys } from './task-keys.ts';
 import type { Transport, TransportFactory } from './transport.ts';
-
-/** What a slot tells its pool. */
-export interface SlotOwner {
-  /** A job ended here (its result came back, it timed out, its arguments could not be sent). */
-  outcome(job: Job, outcome: Outcome): void;
-  /** Results came back: the pool recycles, idles or feeds this worker. */
-  progressed(slot: WorkerSlot): void;
-  /** The worker is gone; `slot.lost()` holds what it was doing. */
-  exited(slot: WorkerSlot, detail: string, error: unknown): void;
-  /** The worker started: loaded, its initializer finished. */
-  ready(slot: WorkerSlot): void;
-}
-
-export interface SlotOptions {
-  initializer?: { module: string; name: string } | undefined;
-  initArgs: unknown[];
-  maxTasksPerWorker: number;
-  idleTimeoutMs: number;
-  /** How long a cancelled running job may take to answer before the worker is terminated. */
-  cancelGraceMs: number;
-  /** How long a worker may take to be ready (load, run its initializer) before its start counts as failed. */
-  initTimeoutMs: number;
-  maxMemoryMb?: number | undefined;
-}
 
 export class WorkerSlot {
   /** Resolves once the worker has exited. */
   readonly gone: Promise<void>;
   #transport: Transport;
-  #owner: SlotOwner;
+  #owner: SlotOwner<WorkerSlot>;
   #keys: TaskKeys;
   #opts: SlotOptions;
   #inflight: InFlight;
@@ -61,19 +39,16 @@ export class WorkerSlot {
   /** Task keys this worker has been told about. */
   #known: boolean[] = [];
   #terminating = false;
-  #ready = false;
+  #start: StartWatch;
   #refed = true;
   #idleTimer: NodeJS.Timeout | undefined;
   #clock: NodeJS.Timeout | undefined;
-  /** Runs until the worker says it is ready; firing, it ends a start that took too long. */
-  #startTimer: NodeJS.Timeout | undefined;
-  #startTimedOut = false;
   #graces: Graces;
   /** close(): waiting for every job it holds to be answered. */
   #emptied: (() => void)[] = [];
 
   /** Starts a worker; throws when it cannot start, or its initializer's arguments cannot be sent. */
-  constructor(factory: TransportFactory, owner: SlotOwner, keys: TaskKeys, options: SlotOptions) {
+  constructor(factory: TransportFactory, owner: SlotOwner<WorkerSlot>, keys: TaskKeys, options: SlotOptions) {
     this.#owner = owner;
     this.#keys = keys;
     this.#opts = options;
@@ -89,16 +64,12 @@ export class WorkerSlot {
         exit: (detail, error) => {
           this.#stopTimers();
           resolveGone();
-          this.#owner.exited(this, this.#startTimedOut ? this.#notReady() : detail, error);
+          this.#owner.exited(this, this.#start.timedOut ? this.#start.describe() : detail, error);
         },
       },
       { maxMemoryMb: options.maxMemoryMb },
     );
-    this.#startTimer = setTimeout(() => {
-      this.#startTimedOut = true;
-      this.terminate();
-    }, options.initTimeoutMs);
-    this.#startTimer.unref();
+    this.#start = new StartWatch(options.initTimeoutMs, options.initializer?.name, () => this.terminate());
     this.#inflight = new InFlight(this.#transport.counters);
     const { initializer, initArgs } = options;
     try {
@@ -113,7 +84,7 @@ export class WorkerSlot {
 
   /** The worker said it is ready (loaded, initializer finished). */
   get started(): boolean {
-    return this.#ready;
+    return this.#start.ready;
   }
 
   get terminating(): boolean {
@@ -269,13 +240,7 @@ export class WorkerSlot {
    * are broken, not a task), or was not ready within initTimeoutMs.
    */
   get diedAtStart(): boolean {
-    return !this.#ready && (!this.#terminating || this.#startTimedOut);
-  }
-
-  #notReady(): string {
-    const init = this.#opts.initializer;
-    const waiting = init ? `: its initializer "${init.name}" had not finished` : '';
-    return `it was not ready within initTimeoutMs (${this.#opts.initTimeoutMs} ms)${waiting}`;
+    return !this.#start.ready && (!this.#terminating || this.#start.timedOut);
   }
 
   #onMessage(message: FromWorker): void {
@@ -320,14 +285,12 @@ export class WorkerSlot {
   }
 
   #started(): void {
-    this.#ready = true;
-    clearTimeout(this.#startTimer);
-    this.#startTimer = undefined;
+    this.#start.markReady();
     this.#owner.ready(this);
   }
 
   #stopTimers(): void {
-    clearTimeout(this.#startTimer);
+    this.#start?.stop();
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     if (this.#clock) clearTimeout(this.#clock);
     this.#graces.clear();
