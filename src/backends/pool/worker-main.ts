@@ -29,7 +29,6 @@ import {
   type CancelMessage,
   type Channel,
   Counter,
-  type FromWorker,
   type InitMessage,
   RESULT_WIDTH,
   type TaskDef,
@@ -96,9 +95,9 @@ class WorkerLoop {
   }
 
   receive(message: ToWorker): void {
-    if (message.t === 'init') return this.#start(message);
-    if (message.t === 'cancel') {
-      this.#cancel(message);
+    if (message.t !== 'run') {
+      if (message.t === 'init') this.#start(message);
+      else this.#cancel(message);
       return;
     }
     if (message.defs) for (const def of message.defs) this.#defs[def.key] = def;
@@ -112,7 +111,10 @@ class WorkerLoop {
     this.#counters = message.counters;
     if (message.counters) this.#poll = () => this.#readCancels();
     const ready = () => this.#channel.post({ t: 'ready' });
-    if (!message.initializer) return ready();
+    if (!message.initializer) {
+      ready();
+      return;
+    }
     this.#initializing = runInitializer(message).then((failure) => {
       this.#initFailure = failure;
       this.#initializing = undefined;
