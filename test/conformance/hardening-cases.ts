@@ -70,6 +70,19 @@ export function hardeningCases(withEx: WithEx, caps: HardeningCaps): void {
       }
     }));
 
+  it('with taskTimeoutMs set on the executor, unreadable throws still settle at once as TaskError', () =>
+    withEx({ taskTimeoutMs: 20_000 }, async (ex) => {
+      const kinds = ['proxyTraps', 'revokedProxy', 'messageGetter', 'cyclicCause', 'undefined'];
+      const settled = await ex.map(
+        unreadable.throwUnreadable,
+        kinds.map((kind) => ({ kind, async: true })),
+        { settle: true },
+      );
+      settled.forEach((r, i) => {
+        expectDescribed((r as PromiseRejectedResult).reason, kinds[i]!);
+      });
+    }));
+
   it('a thrown non-Error: cause is an Error named NonErrorThrown that describes it and carries it as `thrown`', () =>
     withEx(undefined, async (ex) => {
       const values: unknown[] = ['a plain string', 42, null, { code: 7, label: 'plain object' }, 5n, [1, 2]];
