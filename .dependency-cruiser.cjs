@@ -66,7 +66,7 @@ module.exports = {
       comment: 'What runs inside a pool worker loads nothing of the executor (start-up time).',
       from: { path: '^src/(internal|backends/pool/(worker-main|thread-entry|process-entry))' },
       to: { path: '^src/', pathNot:
-        '^src/(internal|util)/|^src/(errors|task-signal)\\.ts$|^src/core/outcome(-wire)?\\.ts$|^src/backends/pool/(protocol|worker-main|worker-results)\\.ts$',
+        '^src/(internal|util)/|^src/(errors|task-signal)\\.ts$|^src/core/outcome(-wire)?\\.ts$|^src/backends/pool/(protocol|worker-main|worker-results|worker-steps)\\.ts$',
     },
     },
     {

@@ -49,9 +49,13 @@ export class ConcError extends Error {
     if (typeof value !== 'object' || value === null) return false;
     // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass that `instanceof` asks about
     const cls = this as typeof ConcError;
-    if (Function.prototype[Symbol.hasInstance].call(cls, value)) return true;
-    const codes = (value as Branded)[BRAND];
-    return Array.isArray(codes) && codes.includes(cls.code);
+    try {
+      if (Function.prototype[Symbol.hasInstance].call(cls, value)) return true;
+      const codes = (value as Branded)[BRAND];
+      return Array.isArray(codes) && codes.includes(cls.code);
+    } catch {
+      return false; // a revoked Proxy, or traps that throw: not one of ours
+    }
   }
 }
 
@@ -95,9 +99,16 @@ abstract class TaskCallError extends ConcError {
 }
 
 /**
- * The task itself threw (or rejected). `cause` is the original error, rebuilt with its name, message,
- * stack, `code`, own properties and whole `cause` chain — in every backend, even from another machine —
- * and `task` names the task. Raised for that call only; the other calls go on.
+ * The task itself threw (or rejected), and `task` names the task. Raised for that call only; the other
+ * calls go on. `cause` is always an Error, the same in every mode:
+ * - an Error the task threw, kept as it is inline (sync, async) and rebuilt with its name, message,
+ *   stack, `code`, own properties and whole cause chain when it crossed to a worker (even on another
+ *   machine) and back;
+ * - for a thrown value that is not an Error (a string, a number, null, a symbol…), an Error named
+ *   `NonErrorThrown` whose message describes the value and whose `thrown` property holds it (inline:
+ *   the value itself; from a worker: a copy, absent when it cannot be copied, e.g. a symbol);
+ * - for an error that cannot be read (getters or Proxy traps that throw), an Error that says as much
+ *   as could be read.
  *
  * @example
  * const error = await ex.submit(tasks.parse, 'not json').catch((e) => e);
@@ -109,8 +120,13 @@ export class TaskError extends TaskCallError {
   static override readonly code = 'CONC_ERR_TASK';
   constructor(task: string, cause: unknown) {
     super(task, `Task "${task}" failed: ${describe(cause)}`, { cause });
-    const remote = cause instanceof Error ? cause.stack : undefined;
-    if (remote && this.stack) this.stack += `\nCaused by: ${remote}`;
+    let remote: unknown;
+    try {
+      remote = cause instanceof Error ? cause.stack : undefined;
+    } catch {
+      remote = undefined;
+    }
+    if (typeof remote === 'string' && this.stack) this.stack += `\nCaused by: ${remote}`;
   }
 }
 
@@ -211,11 +227,15 @@ export class ExecutorClosedError extends ConcError {
   }
 }
 
+/** What a task threw, in words; never throws (the value may be a Proxy or have throwing getters). */
 function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
   try {
+    if (error instanceof Error) {
+      if (error.name === 'NonErrorThrown') return `non-Error value thrown: ${String(error.message)}`;
+      return `${String(error.name)}: ${String(error.message)}`;
+    }
     return `non-Error value thrown: ${typeof error === 'string' ? JSON.stringify(error) : String(error)}`;
   } catch {
-    return 'non-Error value thrown';
+    return 'it threw a value that cannot be read';
   }
 }

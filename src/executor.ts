@@ -5,9 +5,10 @@
 import { createBackend } from './backends/registry.ts';
 import { type Backend, cancelOnClose } from './core/backend.ts';
 import { Call } from './core/call.ts';
-import type { OutcomeKind } from './core/outcome.ts';
+import { CLOSED_REASON, type OutcomeKind } from './core/outcome.ts';
 import { abortError, publicError } from './core/public-error.ts';
-import { ExecutorClosedError, InvalidOptionsError } from './errors.ts';
+import { AbortError, ExecutorClosedError, InvalidOptionsError } from './errors.ts';
+import { AbortHub } from './internal/abort-hub.ts';
 import { MapRun } from './map/map-run.ts';
 import { type ImapOptions, type MapOptions, validateMapOptions } from './map/options.ts';
 import { type ExecutorOptions, type Mode, type ResolvedOptions, resolveOptions } from './options.ts';
@@ -204,6 +205,10 @@ class ExecutorImpl implements Executor {
   #completed = 0;
   #failed = 0;
   #cancelled = 0;
+  /** One abort listener per signal, however many calls share it. */
+  #aborts = new AbortHub();
+  /** map/imap calls in progress: close({ cancel: true }) ends them, even one waiting on its input. */
+  #runs = new Set<MapRun>();
 
   constructor(opts: ResolvedOptions, backend: Backend) {
     this.#opts = opts;
@@ -224,7 +229,9 @@ class ExecutorImpl implements Executor {
       if (options !== undefined) validateMapOptions(options, 'run');
       const signal = options?.signal;
       if (signal?.aborted) throw abortError(signal.reason);
-      const onAbort = () => call.cancel(abortError(signal?.reason));
+      const unwatch = signal
+        ? this.#aborts.watch(signal, () => call.cancel(abortError(signal.reason)))
+        : undefined;
       const call = new Call(
         this.#backend,
         task as TaskRef,
@@ -232,13 +239,12 @@ class ExecutorImpl implements Executor {
         options?.timeoutMs ?? this.#opts.taskTimeoutMs,
         this.#opts.retries,
         (outcome) => {
-          signal?.removeEventListener('abort', onAbort);
+          unwatch?.();
           this.#count(outcome.kind);
           if (outcome.kind === 'ok') resolve(outcome.value as R);
           else reject(publicError(outcome, task.name));
         },
       );
-      signal?.addEventListener('abort', onAbort, { once: true });
       this.#submitted++;
       call.start();
     });
@@ -291,6 +297,10 @@ class ExecutorImpl implements Executor {
     const cancel = options.cancel === true;
     if (this.#closing && !cancel) return this.#closing;
     // a cancelling close may also cut short a drain already in progress
+    if (cancel) {
+      const reason = new AbortError(CLOSED_REASON);
+      for (const run of this.#runs) run.abort(reason);
+    }
     const closing = this.#backend.close(cancel ? cancelOnClose() : undefined);
     this.#closing = this.#closing ? Promise.all([this.#closing, closing]).then(() => undefined) : closing;
     return this.#closing;
@@ -329,7 +339,8 @@ class ExecutorImpl implements Executor {
   }
 
   #mapRun(task: TaskRef, items: unknown, options: ImapOptions, failFast: boolean): MapRun {
-    return new MapRun(this.#backend, task, items, options, {
+    let run: MapRun | undefined;
+    run = new MapRun(this.#backend, task, items, options, {
       timeoutMs: this.#opts.taskTimeoutMs,
       retries: this.#opts.retries,
       failFast,
@@ -337,6 +348,12 @@ class ExecutorImpl implements Executor {
         this.#submitted += n;
       },
       onItem: (kind) => this.#count(kind),
+      watchAbort: (signal, onAbort) => this.#aborts.watch(signal, onAbort),
+      ended: () => {
+        if (run) this.#runs.delete(run);
+      },
     });
+    if (!run.finished) this.#runs.add(run);
+    return run;
   }
 }

@@ -80,6 +80,21 @@ export interface ExecutorOptions {
    */
   idleTimeoutMs?: number | undefined;
   /**
+   * How long a pool worker may take to start — load and run its `initializer` — before its start counts
+   * as failed (it is terminated; three failed starts in a row break the pool). Sync and async: how long
+   * the initializer may run before every task fails.
+   * @defaultValue 60000 ms
+   */
+  initTimeoutMs?: number | undefined;
+  /**
+   * The heap limit of each pool worker, in MB (threads: `resourceLimits.maxOldGenerationSizeMb`;
+   * processes: `--max-old-space-size`). A task that exceeds it fails with WorkerCrashedError saying it
+   * ran out of memory; its worker is replaced. Pools (threads, processes, auto's threads) only: refused
+   * in sync, async and distributed.
+   * @defaultValue none (Node's own heap limit)
+   */
+  maxMemoryMb?: number | undefined;
+  /**
    * distributed only: the Redis URL (`redis://` or `rediss://` for TLS, with `user:password@` if needed).
    * Unreachable Redis fails the calls with `RedisError`; the password is never printed.
    * @defaultValue `redis://127.0.0.1:6379`
@@ -90,17 +105,32 @@ export interface ExecutorOptions {
    * @defaultValue `'conc'`
    */
   queue?: string | undefined;
-  // --- distributed (H1b) ---
   /**
    * distributed only: how long a call may wait in Redis while no `conc worker` listens on the queue,
    * before it fails with a RedisError saying so (a warning, code CONC_NO_WORKER, comes after 3 s).
-   * Default 60000 ms; Infinity waits for a worker forever. `taskTimeoutMs` and a signal still apply.
+   * `Infinity` waits for a worker forever. `taskTimeoutMs` and a signal still apply.
+   * @defaultValue 60000 ms
    */
   noWorkerTimeoutMs?: number | undefined;
 }
 
 /** How long a cancelled task may take to stop by itself before its worker is terminated. */
 export const DEFAULT_CANCEL_GRACE_MS = 1000;
+
+/** How long a pool worker may take to be ready (load and initializer) by default. */
+export const DEFAULT_INIT_TIMEOUT_MS = 60_000;
+/** The longest timer Node.js can set: 2^31−1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The widest pool: every worker is a thread or process with its own heap (≈10 MB or more each). */
+export const MAX_POOL_WORKERS = 256;
+/** The widest async or distributed executor (tasks in flight at once). */
+export const MAX_WORKERS = 100_000;
+export const MAX_RETRIES = 100;
+export const MAX_TASKS_PER_WORKER = 1_000_000_000;
+export const MIN_MEMORY_MB = 16;
+export const MAX_MEMORY_MB = 1_048_576;
+const POOL_WIDTH_HINT =
+  ' A pool wider than that runs out of memory before it runs faster; for more parallelism, use mode "distributed" on several machines.';
 
 /** Every mode, in the order the docs list them. */
 export const MODES: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 'distributed', 'auto'];
@@ -115,6 +145,8 @@ const OPTION_KEYS: readonly (keyof ExecutorOptions)[] = [
   'retries',
   'maxTasksPerWorker',
   'idleTimeoutMs',
+  'initTimeoutMs',
+  'maxMemoryMb',
   'redis',
   'queue',
   'noWorkerTimeoutMs',
@@ -131,6 +163,8 @@ export interface ResolvedOptions {
   retries: number;
   maxTasksPerWorker: number;
   idleTimeoutMs: number;
+  initTimeoutMs: number;
+  maxMemoryMb: number | undefined;
   redis: string | undefined;
   queue: string;
   noWorkerTimeoutMs: number | undefined;
@@ -169,6 +203,8 @@ export function resolveOptions(options: ExecutorOptions): ResolvedOptions {
     retries: options.retries ?? 0,
     maxTasksPerWorker: options.maxTasksPerWorker ?? Number.POSITIVE_INFINITY,
     idleTimeoutMs: options.idleTimeoutMs ?? Number.POSITIVE_INFINITY,
+    initTimeoutMs: options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
+    maxMemoryMb: options.maxMemoryMb,
     redis: options.redis,
     queue: options.queue ?? 'conc',
     noWorkerTimeoutMs: options.noWorkerTimeoutMs,
@@ -185,34 +221,65 @@ function checkTasks(options: ExecutorOptions): void {
 }
 
 function checkNumbers(options: ExecutorOptions): void {
-  const { workers, retries, maxTasksPerWorker } = options;
-  const count = (value: number | undefined, min: number) =>
-    value === undefined || value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= min);
-  if (!count(workers, 1) || (workers === Number.POSITIVE_INFINITY && options.mode !== 'async')) {
-    const infinity = options.mode === 'async' ? ' or Infinity' : '';
-    fail(`workers must be an integer ≥ 1${infinity}; got ${show(workers)}.`);
+  const { mode, workers } = options;
+  const pool = mode === 'threads' || mode === 'processes' || mode === 'auto';
+  const maxWorkers = pool ? MAX_POOL_WORKERS : MAX_WORKERS;
+  const infinity = mode === 'async' ? ' or Infinity' : '';
+  if (!(workers === Number.POSITIVE_INFINITY && mode === 'async'))
+    checkCount('workers', workers, 1, maxWorkers, infinity, pool ? POOL_WIDTH_HINT : '');
+  checkCount('retries', options.retries, 0, MAX_RETRIES);
+  if (options.maxTasksPerWorker !== Number.POSITIVE_INFINITY)
+    checkCount('maxTasksPerWorker', options.maxTasksPerWorker, 1, MAX_TASKS_PER_WORKER, ' or Infinity');
+  checkMs('taskTimeoutMs', options.taskTimeoutMs, 'positive');
+  checkMs('cancelGraceMs', options.cancelGraceMs, 'zero');
+  checkMs('idleTimeoutMs', options.idleTimeoutMs, 'infinity');
+  checkMs('initTimeoutMs', options.initTimeoutMs, 'positive');
+  const mb = options.maxMemoryMb;
+  if (mb !== undefined) {
+    if (mode === 'sync' || mode === 'async' || mode === 'distributed')
+      fail(
+        `maxMemoryMb applies to the pool modes (threads, processes, auto) only; mode '${mode}' cannot ` +
+          (mode === 'distributed'
+            ? "limit a remote worker's heap: start `conc worker` with NODE_OPTIONS=--max-old-space-size=N."
+            : "limit this process's own heap: start node with --max-old-space-size=N."),
+      );
+    checkCount('maxMemoryMb', mb, MIN_MEMORY_MB, MAX_MEMORY_MB);
   }
-  if (!count(retries, 0) || retries === Number.POSITIVE_INFINITY)
-    fail(`retries must be an integer ≥ 0; got ${show(retries)}.`);
-  if (!count(maxTasksPerWorker, 1))
-    fail(`maxTasksPerWorker must be an integer ≥ 1 or Infinity; got ${show(maxTasksPerWorker)}.`);
-  positive('taskTimeoutMs', options.taskTimeoutMs, false);
-  if (
-    options.cancelGraceMs !== undefined &&
-    !(
-      typeof options.cancelGraceMs === 'number' &&
-      options.cancelGraceMs >= 0 &&
-      Number.isFinite(options.cancelGraceMs)
-    )
-  )
-    fail(`cancelGraceMs must be a number of milliseconds ≥ 0; got ${show(options.cancelGraceMs)}.`);
-  positive('idleTimeoutMs', options.idleTimeoutMs, true);
-  positive('noWorkerTimeoutMs', options.noWorkerTimeoutMs, true);
+  checkMs('noWorkerTimeoutMs', options.noWorkerTimeoutMs, 'infinity');
 }
 
-function positive(name: string, value: unknown, allowInfinity: boolean): void {
+/** An integer count in [min, max]; `also` names what else is accepted (Infinity). */
+function checkCount(name: string, value: unknown, min: number, max: number, also = '', hint = ''): void {
   if (value === undefined) return;
-  const ok = typeof value === 'number' && value > 0 && (Number.isFinite(value) || allowInfinity);
-  if (!ok)
-    fail(`${name} must be a positive number${allowInfinity ? ' or Infinity' : ''}; got ${show(value)}.`);
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= min))
+    fail(`${name} must be an integer ≥ ${min}${also}; got ${show(value)}.`);
+  if ((value as number) > max) fail(`${name} must be at most ${max}; got ${show(value)}.${hint}`);
+}
+
+/**
+ * A duration in ms: finite, > 0 (or ≥ 0 with 'zero', or Infinity with 'infinity'), and at most
+ * 2^31−1 — Node fires a longer timer after 1 ms instead.
+ */
+export function checkMs(
+  name: string,
+  value: unknown,
+  accepts: 'positive' | 'zero' | 'infinity',
+  where = 'createExecutor',
+): void {
+  if (value === undefined) return;
+  const say = (message: string): never => {
+    throw new InvalidOptionsError(`${where}: ${message}`);
+  };
+  if (accepts === 'infinity' && value === Number.POSITIVE_INFINITY) return;
+  const what =
+    accepts === 'zero'
+      ? 'a number of milliseconds ≥ 0'
+      : `a positive number of milliseconds${accepts === 'infinity' ? ' or Infinity' : ''}`;
+  if (!(typeof value === 'number' && Number.isFinite(value) && (accepts === 'zero' ? value >= 0 : value > 0)))
+    say(`${name} must be ${what}; got ${show(value)}.`);
+  if ((value as number) > MAX_TIMER_MS)
+    say(
+      `${name} must be at most ${MAX_TIMER_MS} ms (2^31−1, about 24.8 days: Node.js timers cannot wait ` +
+        `longer); got ${show(value)}.${accepts === 'infinity' ? ' Use Infinity for "never".' : ''}`,
+    );
 }

@@ -84,3 +84,132 @@ describe('calls validate their arguments', () => {
     expect(() => defineTasks(import.meta.url, { a: 1 as never })).toThrow(/"a" must be a function/);
   });
 });
+
+describe('bounds (issue 14): timers Node cannot set, absurd sizes, non-integers', () => {
+  const MAX = 2 ** 31 - 1;
+  it.each([
+    [
+      'taskTimeoutMs',
+      { mode: 'threads', taskTimeoutMs: 3_000_000_000 },
+      /taskTimeoutMs must be at most 2147483647 ms/,
+    ],
+    [
+      'cancelGraceMs',
+      { mode: 'threads', cancelGraceMs: MAX + 1 },
+      /cancelGraceMs must be at most 2147483647 ms/,
+    ],
+    [
+      'idleTimeoutMs',
+      { mode: 'processes', idleTimeoutMs: 1e12 },
+      /idleTimeoutMs must be at most 2147483647 ms.*Infinity/,
+    ],
+    [
+      'initTimeoutMs',
+      { mode: 'threads', initTimeoutMs: 2 ** 31 },
+      /initTimeoutMs must be at most 2147483647 ms/,
+    ],
+    [
+      'initTimeoutMs 0',
+      { mode: 'threads', initTimeoutMs: 0 },
+      /initTimeoutMs must be a positive number of milliseconds/,
+    ],
+    [
+      'initTimeoutMs NaN',
+      { mode: 'threads', initTimeoutMs: Number.NaN },
+      /initTimeoutMs must be a positive number/,
+    ],
+    [
+      'taskTimeoutMs Infinity',
+      { mode: 'async', taskTimeoutMs: Number.POSITIVE_INFINITY },
+      /taskTimeoutMs must be a positive number/,
+    ],
+    [
+      'cancelGraceMs -1',
+      { mode: 'threads', cancelGraceMs: -1 },
+      /cancelGraceMs must be a number of milliseconds ≥ 0/,
+    ],
+    [
+      'workers 10000 threads',
+      { mode: 'threads', workers: 10_000 },
+      /workers must be at most 256; got `10000`.*distributed/,
+    ],
+    ['workers 300 processes', { mode: 'processes', workers: 300 }, /workers must be at most 256/],
+    ['workers 1000 auto', { mode: 'auto', workers: 1000 }, /workers must be at most 256/],
+    ['workers async', { mode: 'async', workers: 1e7 }, /workers must be at most 100000/],
+    [
+      'workers NaN',
+      { mode: 'async', workers: Number.NaN },
+      /workers must be an integer ≥ 1 or Infinity; got `NaN`/,
+    ],
+    ['retries', { mode: 'threads', retries: 1e6 }, /retries must be at most 100/],
+    ['retries 0.5', { mode: 'threads', retries: 0.5 }, /retries must be an integer ≥ 0/],
+    [
+      'maxTasksPerWorker',
+      { mode: 'threads', maxTasksPerWorker: 1e15 },
+      /maxTasksPerWorker must be at most 1000000000/,
+    ],
+    [
+      'maxTasksPerWorker -1',
+      { mode: 'threads', maxTasksPerWorker: -1 },
+      /maxTasksPerWorker must be an integer ≥ 1 or Infinity/,
+    ],
+    ['maxMemoryMb small', { mode: 'threads', maxMemoryMb: 4 }, /maxMemoryMb must be an integer ≥ 16/],
+    ['maxMemoryMb 1.5', { mode: 'processes', maxMemoryMb: 64.5 }, /maxMemoryMb must be an integer ≥ 16/],
+    [
+      'maxMemoryMb sync',
+      { mode: 'sync', maxMemoryMb: 64 },
+      /maxMemoryMb applies to the pool modes.*--max-old-space-size/,
+    ],
+    ['maxMemoryMb async', { mode: 'async', maxMemoryMb: 64 }, /maxMemoryMb applies to the pool modes/],
+    [
+      'maxMemoryMb distributed',
+      { mode: 'distributed', maxMemoryMb: 64 },
+      /maxMemoryMb applies to the pool modes.*conc worker/,
+    ],
+  ])('%s', (_, options, message) => {
+    expect(bad(options)).toThrow(InvalidOptionsError);
+    expect(bad(options)).toThrow(message);
+  });
+
+  it('the largest values allowed are accepted', async () => {
+    const ex = createExecutor({
+      mode: 'threads',
+      workers: 256,
+      taskTimeoutMs: MAX,
+      cancelGraceMs: MAX,
+      idleTimeoutMs: MAX,
+      initTimeoutMs: MAX,
+      retries: 100,
+      maxTasksPerWorker: 1_000_000_000,
+      maxMemoryMb: 64,
+    });
+    expect(ex.workers).toBe(256);
+    await ex.close();
+  });
+
+  it('map, imap and run refuse a timeout above 2^31−1 ms and absurd window or chunkSize', async () => {
+    const ex = createExecutor({ mode: 'async' });
+    try {
+      await expect(ex.map(tasks.square, [1], { timeoutMs: 3_000_000_000 })).rejects.toThrow(
+        /map: timeoutMs must be at most 2147483647 ms/,
+      );
+      await expect(ex.run(tasks.square, [1], { timeoutMs: MAX + 1 })).rejects.toThrow(
+        /run: timeoutMs must be at most 2147483647 ms/,
+      );
+      await expect(ex.map(tasks.square, [1], { window: 1e9 })).rejects.toThrow(
+        /window must be at most 1000000/,
+      );
+      await expect(ex.map(tasks.square, [1], { chunkSize: 1e7 })).rejects.toThrow(
+        /chunkSize must be at most 100000/,
+      );
+      await expect(ex.map(tasks.square, [1], { window: 2.5 })).rejects.toThrow(
+        /window must be an integer ≥ 1/,
+      );
+      const gen = ex.imap(tasks.square, [1], { timeoutMs: 1e10 });
+      await expect(gen.next()).rejects.toBeInstanceOf(InvalidOptionsError);
+      expect(await ex.run(tasks.square, [3], { timeoutMs: MAX })).toBe(9);
+    } finally {
+      await ex.close();
+    }
+  });
+});

@@ -16,6 +16,7 @@ import type { TaskRef } from '../src/tasks.ts';
 import { tasks as basic } from './fixtures/basic.ts';
 import { tasks as faults } from './fixtures/faults.ts';
 import { tasks as crash } from './fixtures/pool-crash.ts';
+import { tasks as unreadable } from './fixtures/unreadable.ts';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'conc-test-'));
 
@@ -56,6 +57,16 @@ describe.each(['threads', 'processes'] as const)('pool faults: %s', (mode) => {
       expect(error).toBeInstanceOf(WorkerCrashedError);
       expect(error.message).toContain('boom from a timer');
       expect((error.cause as Error).message).toBe('boom from a timer');
+      expect(await ex.submit(basic.add, 20, 22)).toBe(42);
+    }));
+
+  it('an unreadable value thrown from a timer kills the worker: WorkerCrashedError, the pool goes on', () =>
+    withEx({}, async (ex) => {
+      for (const kind of ['messageGetter', 'proxyTraps', 'revokedProxy', 'symbol', 'cyclicCause', 'null']) {
+        const error = await ex.submit(unreadable.crashUnreadableInTimer, kind).catch((e: unknown) => e);
+        expect(error, kind).toBeInstanceOf(WorkerCrashedError);
+        expect((error as Error).message, kind).toContain('crashUnreadableInTimer');
+      }
       expect(await ex.submit(basic.add, 20, 22)).toBe(42);
     }));
 
@@ -154,6 +165,7 @@ describe('pool that cannot spawn a worker', () => {
       maxTasksPerWorker: Number.POSITIVE_INFINITY,
       idleTimeoutMs: Number.POSITIVE_INFINITY,
       cancelGraceMs: 1000,
+      initTimeoutMs: 60_000,
       transport: () => {
         throw Object.assign(new Error('spawn EAGAIN'), { code: 'EAGAIN' });
       },

@@ -362,6 +362,7 @@ const makeParentPool = (options: { cancelGraceMs?: number; counters?: Int32Array
     maxTasksPerWorker: Number.POSITIVE_INFINITY,
     idleTimeoutMs: Number.POSITIVE_INFINITY,
     cancelGraceMs: options.cancelGraceMs ?? 1000,
+    initTimeoutMs: 60_000,
     transport: (e) => {
       events = e;
       life.spawned++;

@@ -14,6 +14,7 @@ import type { Job } from '../core/job.ts';
 import { type Outcome, uncloneableArguments, uncloneableResult } from '../core/outcome.ts';
 import { publicError } from '../core/public-error.ts';
 import { TaskNotFoundError } from '../errors.ts';
+import { fromWireError, toWireError } from '../internal/error-wire.ts';
 import { resolveTask } from '../internal/resolve-task.ts';
 import { callInScope, TaskScope } from '../task-signal.ts';
 import type { TaskRef } from '../tasks.ts';
@@ -24,6 +25,8 @@ export interface InlineOptions {
   workers: number;
   initializer?: TaskRef | undefined;
   initArgs: unknown[];
+  /** How long the initializer may run before every task fails (default: no limit). */
+  initTimeoutMs?: number | undefined;
   /** Clone arguments and results (auto's sampling). Default false: passed by reference. */
   clone?: boolean | undefined;
 }
@@ -58,7 +61,7 @@ export class InlineBackend implements Backend {
   start(jobs: readonly Job[]): void {
     for (const job of jobs) {
       if (this.#broken) job.settle(this.#broken);
-      else if (this.#running.size < this.concurrency) void this.#run(job);
+      else if (this.#running.size < this.concurrency) this.#launch(job);
       else this.#queue.push(job);
     }
   }
@@ -88,6 +91,14 @@ export class InlineBackend implements Backend {
     }
     if (this.#running.size === 0 && this.#queue.length === 0) return;
     await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Runs a job; should conc itself fail while running it, the job still settles (never an unhandled rejection). */
+  #launch(job: Job): void {
+    this.#run(job).catch((error: unknown) => {
+      if (this.#running.has(job)) this.#release(job);
+      if (!job.settled) job.settle({ kind: 'threw', error });
+    });
   }
 
   async #run(job: Job): Promise<void> {
@@ -139,7 +150,8 @@ export class InlineBackend implements Backend {
     try {
       value = await callInScope(scope, fn, args);
     } catch (error) {
-      return { kind: 'threw', error };
+      // cloning (auto's sampling): the error crosses as it would from a thread
+      return { kind: 'threw', error: this.#opts.clone ? fromWireError(toWireError(error)) : error };
     }
     if (!this.#opts.clone) return { kind: 'ok', value };
     try {
@@ -160,7 +172,7 @@ export class InlineBackend implements Backend {
     while (this.#queue.length > 0 && this.#running.size < this.concurrency) {
       const job = this.#queue.shift()!;
       if (job.settled) continue;
-      void this.#run(job);
+      this.#launch(job);
     }
     if (this.#running.size === 0 && this.#queue.length === 0 && this.#idleWaiters.length > 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
@@ -174,7 +186,7 @@ export class InlineBackend implements Backend {
     this.#init ??= (async () => {
       try {
         const fn = await this.#resolve(init);
-        await fn(...this.#opts.initArgs);
+        await withinInitTimeout(fn(...this.#opts.initArgs), this.#opts.initTimeoutMs);
         return undefined;
       } catch (error) {
         this.#broken = { kind: 'init-failed', initializer: init.name, error };
@@ -187,5 +199,26 @@ export class InlineBackend implements Backend {
 
   async #resolve(ref: TaskRef): Promise<Fn> {
     return ref.fn ? (ref.fn as Fn) : await resolveTask(ref.module, ref.name);
+  }
+}
+
+/** Waits for the initializer; throws what it throws, or a TimeoutError once `ms` passed without an end. */
+async function withinInitTimeout(result: unknown, ms: number | undefined): Promise<void> {
+  if (ms === undefined) {
+    await result;
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`it did not finish within initTimeoutMs (${ms} ms)`);
+      error.name = 'TimeoutError';
+      reject(error);
+    }, ms);
+  });
+  try {
+    await Promise.race([result, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -10,13 +10,17 @@ import {
   TaskTimeoutError,
   WorkerCrashedError,
 } from '../errors.ts';
+import { asReadableError, isError } from '../internal/error-wire.ts';
 import type { Failure } from './outcome.ts';
 
-/** The public error for a failed job of task `task`. */
+/**
+ * The public error for a failed job of task `task`. Never throws, whatever the task threw: what it
+ * threw passes through asReadableError (internal/error-wire.ts), one rule for every backend.
+ */
 export function publicError(o: Failure, task: string): Error {
   switch (o.kind) {
     case 'threw':
-      return new TaskError(task, o.error);
+      return new TaskError(task, asReadableError(o.error));
     case 'crashed':
       return new WorkerCrashedError(task, o.detail, { cause: o.cause });
     case 'timeout':
@@ -28,7 +32,7 @@ export function publicError(o: Failure, task: string): Error {
     case 'bad-argument':
       return new TaskArgumentError(o.message, { cause: o.cause });
     case 'init-failed': {
-      const cause = o.error instanceof Error ? o.error : new Error(String(o.error));
+      const cause = asReadableError(o.error);
       return new InitializerError(
         `The worker initializer "${o.initializer}" threw ${cause.name}: ${cause.message}. ` +
           'No task can run in this executor; fix the initializer and create a new executor.',
@@ -49,6 +53,12 @@ export function publicError(o: Failure, task: string): Error {
 /** An AbortError for a cancellation reason (a signal's reason, a closing executor…). */
 export function abortError(reason: unknown): AbortError {
   if (reason instanceof AbortError) return reason;
-  const detail = reason instanceof Error ? `: ${reason.message}` : '';
+  let detail = '';
+  if (isError(reason)) {
+    const readable = asReadableError(reason);
+    detail = `: ${readable.message}`;
+    if (readable !== reason)
+      return new AbortError(`The operation was aborted${detail}.`, { cause: readable });
+  }
   return new AbortError(`The operation was aborted${detail}.`, { cause: reason });
 }

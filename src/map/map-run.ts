@@ -29,6 +29,10 @@ export interface MapHooks {
   onStart(items: number): void;
   /** An item ended (stats) — also after the call ended, so every started item is counted once. */
   onItem(kind: OutcomeKind): void;
+  /** Calls `onAbort` when `signal` aborts (one listener per signal per executor); returns the unwatch. */
+  watchAbort(signal: AbortSignal, onAbort: () => void): () => void;
+  /** The call has finished (its input closed, its calls cancelled). */
+  ended(): void;
 }
 
 /** One map/imap call in progress. `next()` hands out [index, settled] pairs and undefined at the end. */
@@ -36,7 +40,6 @@ export class MapRun {
   #backend: Backend;
   #ref: TaskRef;
   #hooks: MapHooks;
-  #signal: AbortSignal | undefined;
   #timeoutMs: number | undefined;
   #source: InputSource;
   #results: ResultQueue;
@@ -50,7 +53,7 @@ export class MapRun {
   #wake: (() => void) | undefined;
   #pumping = false;
   #finished = false;
-  #onAbort: (() => void) | undefined;
+  #unwatch: (() => void) | undefined;
 
   constructor(backend: Backend, ref: TaskRef, items: unknown, opts: ImapOptions, hooks: MapHooks) {
     this.#backend = backend;
@@ -62,12 +65,17 @@ export class MapRun {
     this.#window = Math.max(opts.window ?? backend.window, this.#chunk);
     this.#timeoutMs = opts.timeoutMs ?? hooks.timeoutMs;
     const signal = opts.signal;
-    this.#signal = signal;
     if (signal?.aborted) this.#fail(abortError(signal.reason));
-    else if (signal) {
-      this.#onAbort = () => this.#fail(abortError(signal.reason));
-      signal.addEventListener('abort', this.#onAbort, { once: true });
-    }
+    else if (signal) this.#unwatch = hooks.watchAbort(signal, () => this.#fail(abortError(signal.reason)));
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** Ends the call from outside (close with cancel): it rejects with `reason`, its input is closed. */
+  abort(reason: unknown): void {
+    this.#fail(reason);
   }
 
   async next(): Promise<[number, Settled] | undefined> {
@@ -91,7 +99,8 @@ export class MapRun {
   async finish(): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
-    if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#unwatch?.();
+    this.#hooks.ended();
     const reason =
       this.#failure?.error ?? new AbortError('The map/imap call ended before this item finished.');
     for (const call of [...this.#inflight]) call.cancel(reason);

@@ -69,15 +69,31 @@ export function validateMapOptions(options: ImapOptions | undefined, call: strin
     if (!MAP_OPTIONS.includes(key)) fail(`unknown option "${key}". Known: ${MAP_OPTIONS.join(', ')}.`);
   }
   const { chunkSize, window, timeoutMs, signal } = options;
-  if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize >= 1))
-    fail(`chunkSize must be an integer ≥ 1; got ${show(chunkSize)}.`);
-  if (window !== undefined && !(Number.isInteger(window) && window >= 1))
-    fail(`window must be an integer ≥ 1; got ${show(window)}.`);
+  count('chunkSize', chunkSize, MAX_CHUNK_SIZE, fail);
+  count('window', window, MAX_WINDOW, fail);
   if (
     timeoutMs !== undefined &&
     !(typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs))
   )
     fail(`timeoutMs must be a positive number of milliseconds; got ${show(timeoutMs)}.`);
+  if ((timeoutMs as number) > MAX_TIMER_MS)
+    fail(
+      `timeoutMs must be at most ${MAX_TIMER_MS} ms (2^31−1, about 24.8 days: Node.js timers cannot wait longer); got ${show(timeoutMs)}.`,
+    );
   if (signal !== undefined && !(signal instanceof AbortSignal))
     fail(`signal must be an AbortSignal; got ${show(signal)}.`);
+}
+
+/** The longest timer Node.js can set: 2^31−1 ms (a longer one fires after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Items sent in one message at most: a bigger chunk is one huge message and holds a worker for long. */
+export const MAX_CHUNK_SIZE = 100_000;
+/** Items started and not yet consumed at most: the window bounds memory, so it is bounded itself. */
+export const MAX_WINDOW = 1_000_000;
+
+function count(name: string, value: unknown, max: number, fail: (message: string) => never): void {
+  if (value === undefined) return;
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1))
+    fail(`${name} must be an integer ≥ 1; got ${show(value)}.`);
+  if ((value as number) > max) fail(`${name} must be at most ${max}; got ${show(value)}.`);
 }

@@ -24,6 +24,7 @@ import { tasks as faults, probes } from '../fixtures/faults.ts';
 import { overlap, tasks as state } from '../fixtures/state.ts';
 import { listenForStarts, type StartListener } from '../helpers/started.ts';
 import { type CooperativeCaps, cooperativeCases } from './cooperative-cases.ts';
+import { hardeningCases } from './hardening-cases.ts';
 
 export interface Capabilities {
   /** Arguments and results are cloned across a boundary (pools, distributed). */
@@ -430,6 +431,10 @@ export function executorSuite(mode: ExecutorOptions['mode'], caps: Capabilities)
         expect(await ex.submit(basic.identity, fn)).toBe(fn);
       }),
     );
+
+    describe('hardening (issue 14)', () => {
+      hardeningCases(withEx, { clones: caps.clones });
+    });
 
     describe('cooperative cancellation', () => {
       const byMode = COOPERATIVE[mode];

@@ -23,9 +23,10 @@ import type { Outcome } from '../../core/outcome.ts';
 import type { TaskRef } from '../../tasks.ts';
 import { isChunk, JobQueue } from './job-queue.ts';
 import { MAX_PREFETCH } from './prefetch.ts';
+import type { SlotOwner } from './slot-contract.ts';
 import { TaskKeys } from './task-keys.ts';
 import type { TransportFactory } from './transport.ts';
-import { type SlotOwner, WorkerSlot } from './worker-slot.ts';
+import { WorkerSlot } from './worker-slot.ts';
 
 export interface PoolOptions {
   mode: 'threads' | 'processes';
@@ -37,9 +38,17 @@ export interface PoolOptions {
   idleTimeoutMs: number;
   /** How long a cancelled or timed-out running task may take to stop before its worker is terminated. */
   cancelGraceMs: number;
+  /** How long a worker may take to load and run its initializer before its start counts as failed. */
+  initTimeoutMs: number;
+  /** Each worker's heap limit in MB; undefined: Node's default. */
+  maxMemoryMb?: number | undefined;
 }
 
-/** Workers that die before saying they are ready, in a row, before the pool gives up. */
+/**
+ * Workers that fail to start (die before saying they are ready, or are not ready within initTimeoutMs)
+ * in a row, with no worker becoming ready meanwhile, before the pool gives up: a breaker, so a broken
+ * entry or initializer never makes the pool respawn for ever.
+ */
 export const MAX_STARTUP_DEATHS = 3;
 
 export class Pool implements Backend {
@@ -57,10 +66,13 @@ export class Pool implements Backend {
   #closing = false;
   #idleWaiters: (() => void)[] = [];
   /** What the workers report to, one object for every slot. */
-  #owner: SlotOwner = {
+  #owner: SlotOwner<WorkerSlot> = {
     outcome: (job, outcome) => this.#outcome(job, outcome),
     progressed: (slot) => this.#progressed(slot),
     exited: (slot, detail, error) => this.#exited(slot, detail, error),
+    ready: () => {
+      this.#startupDeaths = 0;
+    },
   };
 
   constructor(options: PoolOptions) {
@@ -127,7 +139,6 @@ export class Pool implements Backend {
   }
 
   #progressed(slot: WorkerSlot): void {
-    this.#startupDeaths = 0;
     if (slot.load === 0 && !slot.terminating) {
       if (slot.recycleDue) slot.terminate();
       else if (!this.#closing) slot.rest();
@@ -138,7 +149,7 @@ export class Pool implements Backend {
   #exited(slot: WorkerSlot, detail: string, error: unknown): void {
     if (!this.#slots.delete(slot)) return; // it failed while starting: the pool is broken already
     const { blamed, innocent } = slot.lost();
-    this.#startupDeaths = slot.diedAtStart ? this.#startupDeaths + 1 : 0;
+    if (slot.diedAtStart) this.#startupDeaths++;
     // innocent: never started, or their results died with the worker — run each again, alone, first
     for (let i = innocent.length - 1; i >= 0; i--) {
       const job = innocent[i]!;
@@ -149,7 +160,9 @@ export class Pool implements Backend {
     }
     if (blamed && !blamed.settled) blamed.settle({ kind: 'crashed', detail, cause: error });
     if (this.#startupDeaths >= MAX_STARTUP_DEATHS) {
-      const why = `${MAX_STARTUP_DEATHS} workers in a row died before they were ready (the last: ${detail})`;
+      const init = this.#opts.initializer;
+      const during = init ? `; each runs the initializer "${init.name}" before it is ready` : '';
+      const why = `${MAX_STARTUP_DEATHS} workers in a row died before they were ready (the last: ${detail}${during})`;
       this.#break({ kind: 'broken', detail: why, cause: error });
     }
     this.#schedule();
@@ -229,6 +242,8 @@ export class Pool implements Backend {
         maxTasksPerWorker: this.#opts.maxTasksPerWorker,
         idleTimeoutMs: this.#opts.idleTimeoutMs,
         cancelGraceMs: this.#opts.cancelGraceMs,
+        initTimeoutMs: this.#opts.initTimeoutMs,
+        maxMemoryMb: this.#opts.maxMemoryMb,
       });
       this.#slots.add(slot);
       return slot;
@@ -243,6 +258,8 @@ export class Pool implements Backend {
   #break(outcome: Outcome): void {
     this.#broken ??= outcome;
     this.#settleQueued(this.#broken);
+    // workers still starting would only fail the same way (or hang in their initializer): stop them
+    for (const slot of this.#slots) if (!slot.started) slot.terminate();
   }
 
   #settleQueued(outcome: Outcome): void {

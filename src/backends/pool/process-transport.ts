@@ -8,19 +8,20 @@ import { fileURLToPath } from 'node:url';
 import { fromWireError } from '../../internal/error-wire.ts';
 import { workerExecArgv } from '../../internal/exec-argv.ts';
 import type { FromWorker } from './protocol.ts';
-import { ext, type Transport, type TransportEvents } from './transport.ts';
+import { ext, outOfMemory, type Transport, type TransportEvents, type WorkerLimits } from './transport.ts';
 
 const entry = new URL(`./process-entry${ext()}`, import.meta.url);
 let execArgv: string[] | undefined;
 
-export function processTransport(events: TransportEvents): Transport {
+export function processTransport(events: TransportEvents, limits: WorkerLimits = {}): Transport {
   execArgv ??= workerExecArgv(entry, 'process');
+  const mb = limits.maxMemoryMb;
   const child: ChildProcess = fork(fileURLToPath(entry), [], {
-    execArgv,
+    execArgv: mb === undefined ? execArgv : [...execArgv, `--max-old-space-size=${mb}`],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const life = watchLife(child, events);
+  const life = watchLife(child, events, mb);
   return {
     counters: undefined,
     get alive() {
@@ -59,7 +60,7 @@ interface Life {
  * the last IPC messages are read; the channel's close ('disconnect') comes after them, so the end is
  * reported only when both were seen — no result is lost to the race.
  */
-function watchLife(child: ChildProcess, events: TransportEvents): Life {
+function watchLife(child: ChildProcess, events: TransportEvents, maxMemoryMb: number | undefined): Life {
   let fatal: Error | undefined;
   let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let channelClosed = false;
@@ -69,7 +70,9 @@ function watchLife(child: ChildProcess, events: TransportEvents): Life {
     if (life.exited || !exitInfo || !channelClosed) return;
     life.exited = true;
     const { code, signal } = exitInfo;
-    const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+    let how = signal ? `killed by ${signal}` : `exit code ${code}`;
+    // V8 aborts a process that reached its heap limit (after printing why on its stderr)
+    if (maxMemoryMb !== undefined && signal === 'SIGABRT') how = outOfMemory(maxMemoryMb, how);
     events.exit(fatal ? `uncaught ${fatal.name}: ${fatal.message}` : how, fatal);
     resolveGone();
   };

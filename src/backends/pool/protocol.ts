@@ -89,7 +89,7 @@ export const RESULT_WIDTH = 3;
 /**
  * Sent outside the result stream. 'cancelled' says the worker heard the cancel of call `id`: `running`,
  * its signal just aborted (its grace starts now); else it was queued (it will be skipped) or had ended.
- * 'fatal': a process about to die says why.
+ * 'fatal': a worker (thread or process) about to die of an uncaught error says why, through conc's codec.
  */
 export type Notice =
   | { t: 'ready' }
@@ -102,4 +102,13 @@ export type FromWorker = DoneMessage | Notice;
 /** The cancel of call `id`, its reason (any thrown value) as data. */
 export function cancelMessage(id: number, reason: unknown): CancelMessage {
   return { t: 'cancel', id, reason: toWireError(reason) };
+}
+
+/** How a worker talks to its pool: a thread's parent port, a process's IPC channel, or a test's fake. */
+export interface Channel {
+  /** Throws synchronously when the message cannot be cloned. */
+  post(message: FromWorker): void;
+  onMessage(listener: (message: ToWorker) => void): void;
+  /** The next message already waiting, read synchronously, not emitted (threads: receiveMessageOnPort). */
+  take?: (() => ToWorker | undefined) | undefined;
 }

@@ -23,8 +23,19 @@ export interface Transport {
   terminate(): Promise<void>;
 }
 
+/** How each worker is started. */
+export interface WorkerLimits {
+  /** The worker's heap limit in MB (threads: resourceLimits; processes: --max-old-space-size). */
+  maxMemoryMb?: number | undefined;
+}
+
 /** Starts a worker; throws when it cannot be started at all. */
-export type TransportFactory = (events: TransportEvents) => Transport;
+export type TransportFactory = (events: TransportEvents, limits?: WorkerLimits) => Transport;
+
+/** What to say about a worker that died of its heap limit. */
+export function outOfMemory(maxMemoryMb: number, how: string): string {
+  return `it ran out of memory (maxMemoryMb ${maxMemoryMb}; ${how})`;
+}
 
 export function ext(): string {
   return import.meta.url.endsWith('.ts') ? '.ts' : '.js';

@@ -27,23 +27,17 @@ import {
   CALL_WIDTH,
   CallFlag,
   type CancelMessage,
+  type Channel,
   Counter,
-  type FromWorker,
   type InitMessage,
   RESULT_WIDTH,
   type TaskDef,
   type ToWorker,
 } from './protocol.ts';
 import { ResultBatch } from './worker-results.ts';
+import { isThenable, loopTurn, runInitializer } from './worker-steps.ts';
 
-/** How a worker talks to its pool: a thread's parent port, a process's IPC channel, or a test's fake. */
-export interface Channel {
-  /** Throws synchronously when the message cannot be cloned. */
-  post(message: FromWorker): void;
-  onMessage(listener: (message: ToWorker) => void): void;
-  /** The next message already waiting, read synchronously, not emitted (threads: receiveMessageOnPort). */
-  take?: (() => ToWorker | undefined) | undefined;
-}
+export type { Channel };
 
 const FLUSH_EVERY = 32 * RESULT_WIDTH;
 const FLUSH_MS = 2;
@@ -55,19 +49,22 @@ const SKIPPED = 1 << 8;
 const COMPACT_AT = 4096;
 type Fn = (...args: unknown[]) => unknown;
 
-/** Runs the worker loop over `channel` and says 'ready'. */
+/**
+ * Runs the worker loop over `channel`. It says 'ready' once its initializer has finished (at once
+ * without one): a worker that dies or hangs in its initializer has not started, and the pool counts it
+ * as a start failure rather than blaming a task for it.
+ */
 export function runWorker(channel: Channel): void {
   const loop = new WorkerLoop(channel);
   channel.onMessage((message) => loop.receive(message));
-  channel.post({ t: 'ready' });
 }
 
 class WorkerLoop {
   #channel: Channel;
   #defs: (TaskDef | undefined)[] = [];
   #fns: (Fn | undefined)[] = [];
-  #init: InitMessage | undefined;
-  #initDone = false;
+  /** The initializer, running: calls wait for it. */
+  #initializing: Promise<void> | undefined;
   #initFailure: WireFailure | undefined; // the initializer threw: every call fails with it
   #counters: Int32Array | undefined;
   #queue: unknown[] = [];
@@ -98,14 +95,9 @@ class WorkerLoop {
   }
 
   receive(message: ToWorker): void {
-    if (message.t === 'init') {
-      this.#init = message;
-      this.#counters = message.counters;
-      if (message.counters) this.#poll = () => this.#readCancels();
-      return;
-    }
-    if (message.t === 'cancel') {
-      this.#cancel(message);
+    if (message.t !== 'run') {
+      if (message.t === 'init') this.#start(message);
+      else this.#cancel(message);
       return;
     }
     if (message.defs) for (const def of message.defs) this.#defs[def.key] = def;
@@ -114,9 +106,25 @@ class WorkerLoop {
     if (!this.#running) void this.#drain();
   }
 
+  /** Ready once the initializer has finished (at once without one); its failure fails every call. */
+  #start(message: InitMessage): void {
+    this.#counters = message.counters;
+    if (message.counters) this.#poll = () => this.#readCancels();
+    const ready = () => this.#channel.post({ t: 'ready' });
+    if (!message.initializer) {
+      ready();
+      return;
+    }
+    this.#initializing = runInitializer(message).then((failure) => {
+      this.#initFailure = failure;
+      this.#initializing = undefined;
+      ready();
+    });
+  }
+
   async #drain(): Promise<void> {
     this.#running = true;
-    if (!this.#initDone) await this.#runInit();
+    if (this.#initializing) await this.#initializing;
     // one clock reading per call: a call's time runs from the end of the one before (or the last send)
     this.#mark = this.#lastFlush = this.#lastYield = performance.now();
     const counters = this.#counters;
@@ -160,9 +168,9 @@ class WorkerLoop {
     this.#flush();
   }
 
-  /** One whole turn of the event loop: an immediate set now may run before the next I/O poll, the second not. */
+  /** Gives the event loop a whole turn (a cancel may be waiting). */
   async #yield(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+    await loopTurn();
     this.#mark = this.#lastYield = performance.now(); // the turn given away is not the next call's time
   }
 
@@ -185,7 +193,15 @@ class WorkerLoop {
     } finally {
       this.#one[0] = undefined;
     }
-    if (!isThenable(value)) {
+    let thenable: boolean;
+    try {
+      thenable = isThenable(value);
+    } catch (error) {
+      // a Proxy whose `get` trap throws, a `then` getter that throws: the call failed with that error
+      this.#results.add(id, key, 'threw', failureToWire({ kind: 'threw', error }));
+      return undefined;
+    }
+    if (!thenable) {
       this.#results.add(id, key, 'ok', value);
       return undefined;
     }
@@ -193,7 +209,7 @@ class WorkerLoop {
     return this.#settleLater(id, key, value);
   }
 
-  async #settleLater(id: number, key: number, thenable: PromiseLike<unknown>): Promise<void> {
+  async #settleLater(id: number, key: number, thenable: unknown): Promise<void> {
     try {
       this.#results.add(id, key, 'ok', await thenable);
     } catch (error) {
@@ -217,18 +233,6 @@ class WorkerLoop {
           : failureToWire({ kind: 'threw', error });
       this.#results.add(id, key, error instanceof TaskNotFoundError ? 'not-found' : 'threw', failure);
       return undefined;
-    }
-  }
-
-  async #runInit(): Promise<void> {
-    this.#initDone = true;
-    const init = this.#init?.initializer;
-    if (!init) return;
-    try {
-      const fn = await resolveTask(init.module, init.name);
-      await fn(...(this.#init?.initArgs ?? []));
-    } catch (error) {
-      this.#initFailure = failureToWire({ kind: 'init-failed', initializer: init.name, error });
     }
   }
 
@@ -293,8 +297,4 @@ class WorkerLoop {
     this.#queue.splice(0, this.#head);
     this.#head = 0;
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null | undefined)?.then === 'function';
 }

@@ -54,7 +54,7 @@ export class ResultBatch {
     for (let i = 0; i < fixed.length; i += RESULT_WIDTH) {
       if (fixed[i + 1] !== 'ok' || canClone(fixed[i + 2])) continue;
       const value = fixed[i + 2];
-      const type = typeof value === 'object' && value !== null ? value.constructor?.name : typeof value;
+      const type = typeName(value);
       const task = this.#defs[keys[i / RESULT_WIDTH]!]?.name ?? '(unknown)';
       const outcome = uncloneableResult(task, `the task returned a value that cannot be cloned (${type})`);
       fixed[i + 1] = outcome.kind;
@@ -70,5 +70,15 @@ function canClone(value: unknown): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The type of a result for a message; never throws (a Proxy's traps may). */
+function typeName(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return typeof value;
+  try {
+    return String(value.constructor?.name ?? 'object');
+  } catch {
+    return 'an unreadable object';
   }
 }

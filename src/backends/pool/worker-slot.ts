@@ -20,33 +20,16 @@ import { InFlight } from './in-flight.ts';
 import { Prefetch } from './prefetch.ts';
 import { Counter, cancelMessage, type DoneMessage, type FromWorker, RESULT_WIDTH } from './protocol.ts';
 import { runMessage } from './run-message.ts';
+import type { SlotOptions, SlotOwner } from './slot-contract.ts';
+import { StartWatch } from './start-watch.ts';
 import type { TaskKeys } from './task-keys.ts';
 import type { Transport, TransportFactory } from './transport.ts';
-
-/** What a slot tells its pool. */
-export interface SlotOwner {
-  /** A job ended here (its result came back, it timed out, its arguments could not be sent). */
-  outcome(job: Job, outcome: Outcome): void;
-  /** Results came back: the pool recycles, idles or feeds this worker. */
-  progressed(slot: WorkerSlot): void;
-  /** The worker is gone; `slot.lost()` holds what it was doing. */
-  exited(slot: WorkerSlot, detail: string, error: unknown): void;
-}
-
-export interface SlotOptions {
-  initializer?: { module: string; name: string } | undefined;
-  initArgs: unknown[];
-  maxTasksPerWorker: number;
-  idleTimeoutMs: number;
-  /** How long a cancelled running job may take to answer before the worker is terminated. */
-  cancelGraceMs: number;
-}
 
 export class WorkerSlot {
   /** Resolves once the worker has exited. */
   readonly gone: Promise<void>;
   #transport: Transport;
-  #owner: SlotOwner;
+  #owner: SlotOwner<WorkerSlot>;
   #keys: TaskKeys;
   #opts: SlotOptions;
   #inflight: InFlight;
@@ -56,7 +39,7 @@ export class WorkerSlot {
   /** Task keys this worker has been told about. */
   #known: boolean[] = [];
   #terminating = false;
-  #ready = false;
+  #start: StartWatch;
   #refed = true;
   #idleTimer: NodeJS.Timeout | undefined;
   #clock: NodeJS.Timeout | undefined;
@@ -65,7 +48,7 @@ export class WorkerSlot {
   #emptied: (() => void)[] = [];
 
   /** Starts a worker; throws when it cannot start, or its initializer's arguments cannot be sent. */
-  constructor(factory: TransportFactory, owner: SlotOwner, keys: TaskKeys, options: SlotOptions) {
+  constructor(factory: TransportFactory, owner: SlotOwner<WorkerSlot>, keys: TaskKeys, options: SlotOptions) {
     this.#owner = owner;
     this.#keys = keys;
     this.#opts = options;
@@ -75,14 +58,18 @@ export class WorkerSlot {
     this.gone = new Promise<void>((resolve) => {
       resolveGone = resolve;
     });
-    this.#transport = factory({
-      message: (message) => this.#onMessage(message),
-      exit: (detail, error) => {
-        this.#stopTimers();
-        resolveGone();
-        this.#owner.exited(this, detail, error);
+    this.#transport = factory(
+      {
+        message: (message) => this.#onMessage(message),
+        exit: (detail, error) => {
+          this.#stopTimers();
+          resolveGone();
+          this.#owner.exited(this, this.#start.timedOut ? this.#start.describe() : detail, error);
+        },
       },
-    });
+      { maxMemoryMb: options.maxMemoryMb },
+    );
+    this.#start = new StartWatch(options.initTimeoutMs, options.initializer?.name, () => this.terminate());
     this.#inflight = new InFlight(this.#transport.counters);
     const { initializer, initArgs } = options;
     try {
@@ -93,6 +80,11 @@ export class WorkerSlot {
         cause: error,
       });
     }
+  }
+
+  /** The worker said it is ready (loaded, initializer finished). */
+  get started(): boolean {
+    return this.#start.ready;
   }
 
   get terminating(): boolean {
@@ -243,16 +235,19 @@ export class WorkerSlot {
     return this.#inflight.lost(!this.diedAtStart && !this.#terminating);
   }
 
-  /** The worker died before saying it was ready (its entry or flags are broken, not a task). */
+  /**
+   * The worker failed to start: it died before saying it was ready (its entry, flags or initializer
+   * are broken, not a task), or was not ready within initTimeoutMs.
+   */
   get diedAtStart(): boolean {
-    return !this.#terminating && !this.#ready;
+    return !this.#start.ready && (!this.#terminating || this.#start.timedOut);
   }
 
   #onMessage(message: FromWorker): void {
     if (message.t === 'done') this.#complete(message);
     else if (message.t === 'started') this.#startClock(message.id);
     else if (message.t === 'cancelled') this.#graces.heard(message.id, message.running);
-    else if (message.t === 'ready') this.#ready = true;
+    else if (message.t === 'ready') this.#started();
   }
 
   #complete(message: DoneMessage): void {
@@ -289,7 +284,13 @@ export class WorkerSlot {
     this.#clock = undefined;
   }
 
+  #started(): void {
+    this.#start.markReady();
+    this.#owner.ready(this);
+  }
+
   #stopTimers(): void {
+    this.#start?.stop();
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     if (this.#clock) clearTimeout(this.#clock);
     this.#graces.clear();
