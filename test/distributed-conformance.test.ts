@@ -28,7 +28,7 @@ const available = await redisAvailable('distributed conformance');
 describe.runIf(available)('distributed (BullMQ on Redis)', () => {
   const workers: DistributedWorker[] = [];
   beforeAll(async () => {
-    const fixtures = ['basic', 'faults', 'state', 'cooperative'].map(
+    const fixtures = ['basic', 'faults', 'state', 'cooperative', 'unreadable'].map(
       (name) => new URL(`./fixtures/${name}.ts`, import.meta.url).href,
     );
     for (let i = 0; i < 2; i++) {

@@ -104,7 +104,7 @@ describe.runIf(available)('distributed hardening', () => {
       const error = (result as PromiseRejectedResult).reason as TaskError;
       expect(error).toBeInstanceOf(TaskError);
       expect(error.task).toBe(names[i]);
-      expect(error.message).toContain('ended with a thrown error that conc cannot read');
+      expect(error.message).toMatch(/could not be read|cannot (be )?read/);
     });
     // the worker is still serving, and counted them as failed calls (not crashes)
     expect(await ex.submit(hostile.double, 21)).toBe(42);

@@ -161,7 +161,13 @@ export function fromWireError(wire: WireError, depth = 0): Error {
   const w = (wire ?? {}) as Partial<WireError>;
   const message = typeof w.message === 'string' ? w.message : describeValue(w.message);
   const name = typeof w.name === 'string' ? w.name : 'Error';
-  if (name === NON_ERROR) return nonErrorStandIn(message, w, 'thrown' in w);
+  if (name === NON_ERROR) {
+    // a stand-in that crossed twice (a pool worker inside `conc worker`) carries the value as an own prop
+    const props = w.props && typeof w.props === 'object' ? w.props : undefined;
+    if (!('thrown' in w) && props && Object.hasOwn(props, 'thrown'))
+      return nonErrorStandIn(message, { thrown: props.thrown }, true);
+    return nonErrorStandIn(message, w, 'thrown' in w);
+  }
   const Ctor = (typeof w.ctor === 'string' && Object.hasOwn(BUILTINS, w.ctor) && BUILTINS[w.ctor]) || Error;
   const error = new Ctor(message);
   Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true });
