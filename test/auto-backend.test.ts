@@ -74,7 +74,11 @@ describe("mode 'auto'", () => {
   it('treats a blocking task as needing threads', async () => {
     const ex = createExecutor({ mode: 'auto', workers: 2 });
     try {
-      await ex.map(tasks.block, [15, 15, 15, 15]);
+      // enough of them that threads pay for their start-up (four would be done here sooner)
+      await ex.map(
+        tasks.block,
+        Array.from({ length: 16 }, () => 15),
+      );
       expect(ex.stats()).toMatchObject({ chosen: 'threads', verdict: 'cpu-bound' });
     } finally {
       await ex.close();
@@ -113,7 +117,7 @@ describe("mode 'auto'", () => {
     try {
       const run = ex.map(
         tasks.wait,
-        Array.from({ length: 200 }, () => 200),
+        Array.from({ length: 1500 }, () => 200), // more than the width reaches in its first round
         { signal: controller.signal },
       );
       await expect(run).rejects.toBeInstanceOf(AbortError);

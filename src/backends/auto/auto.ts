@@ -1,10 +1,14 @@
 /**
  * `auto`: measures the work, then runs it where it fits — conc chooses the concurrency model itself.
  *
- *   start(jobs) ─▶ held ─▶ sampled on the event loop (sampler.ts: loading → cold → sampling)
- *            ┌───────────────────────┴───────────────────────┐
- *        I/O-bound ('io')                               CPU-bound ('cpu')
- *   event loop, width found by the adaptive limiter    threads, `workers` of them; a held chunk goes as one
+ *   start(jobs) ─▶ held ─▶ sampled on the event loop (sampler.ts: loading → cold → sampling); every
+ *                          sampled task's result is kept: sampling is work done, not paid twice
+ *            ┌──────────────────────────┼──────────────────────────────┐
+ *      'async' (I/O-bound)        'sync' (tiny, or too little)     'threads' (CPU-bound)
+ *   event loop, slow-start width    this thread, one at a time    the pool started speculatively when the
+ *   from the adaptive limiter                                     first task held the loop; short tasks
+ *                                                                 batched per message (plan.ts)
+ *   then monitor.ts keeps measuring and moves the work when it changes (waiting ⇄ computing).
  *
  * Each job handed on becomes an inner job on the backend that runs it; the outer job settles with the
  * inner one's outcome, and cancelling the outer cancels the inner. On the event loop arguments and
@@ -16,27 +20,35 @@ import type { Backend, BackendStats, Cancel } from '../../core/backend.ts';
 import { Job } from '../../core/job.ts';
 import type { Outcome } from '../../core/outcome.ts';
 import type { ResolvedOptions } from '../../options.ts';
+import type { TaskRef } from '../../tasks.ts';
 import { InlineBackend } from '../inline.ts';
-import { Pool } from '../pool/pool.ts';
-import { threadTransport } from '../pool/thread-transport.ts';
 import { publishAuto } from './channel.ts';
-import { type AutoChoice, choiceOf } from './choice.ts';
+import { type AutoChoice, type AutoDecision, describeChoice } from './choice.ts';
+import type { Classification, ProbeClocks } from './classifier.ts';
 import { HeldJobs } from './held.ts';
 import { AdaptiveLimiter, type LimiterOptions } from './limiter.ts';
+import { Monitor } from './monitor.ts';
+import { type Plan, plan, type Route } from './plan.ts';
 import { Sampler } from './sampler.ts';
+import { WarmPool } from './warm-pool.ts';
 
 export interface AutoOptions extends ResolvedOptions {
   /** Tuning of the adaptive width for I/O-bound work. */
   limiter?: LimiterOptions | undefined;
   /** Shortest sample before a verdict, ms. Default 10. */
   minSampleMs?: number | undefined;
+  /** Where the probes read CPU time, wall time and loop utilization (tests inject fixed figures). */
+  clocks?: ProbeClocks | undefined;
+  /** Shortest window of the monitor that re-decides mid-stream, ms. Default 250. */
+  monitorWindowMs?: number | undefined;
 }
 
-/** A job handed on: where it runs, and when it started (its latency feeds the limiter). */
+/** A job handed on: the inner job, where it runs, when it started, and (threads) the message it went in. */
 interface Flight {
   inner: Job;
   backend: Backend;
   startedAt: number;
+  unit: { left: number } | undefined;
 }
 
 export class AutoBackend implements Backend {
@@ -44,21 +56,36 @@ export class AutoBackend implements Backend {
   readonly concurrency = Number.POSITIVE_INFINITY;
   readonly window = 1024;
   #opts: AutoOptions;
+  #t0 = performance.now();
   #sampler: Sampler;
   #limiter: AdaptiveLimiter;
+  #monitor: Monitor;
   #loop: InlineBackend;
-  #pool: Pool | undefined;
+  #warm: WarmPool;
+  #retired: Promise<void>[] = [];
+  #ref: TaskRef | undefined;
+  #route: Route | 'sample' = 'sample';
+  #plan: Plan | undefined;
+  #verdict: Classification | undefined;
+  #decisions: AutoDecision[] = [];
   #held = new HeldJobs();
   #flights = new Map<Job, Flight>();
+  /** Messages (a job or a batch) in flight on the pool. */
+  #units = 0;
   #pumping = false;
   #again = false;
+  #idleTurn = false;
+  /** Sync route: the tasks in flight gave the loop back (they wait), so others may run meanwhile. */
+  #yielded = false;
   #idleWaiters: (() => void)[] = [];
   #closed = false;
 
   constructor(options: AutoOptions) {
     this.#opts = options;
-    this.#sampler = new Sampler(options.minSampleMs ?? 10, () => this.#pump());
+    this.#sampler = new Sampler(options.minSampleMs ?? 10, () => this.#pump(), options.clocks);
     this.#limiter = new AdaptiveLimiter({ max: this.window, ...options.limiter });
+    this.#monitor = new Monitor(options.clocks, options.monitorWindowMs);
+    this.#warm = this.#newPool();
     // sampling and I/O-bound work run here; cloned as on threads, so both phases pass arguments alike
     this.#loop = new InlineBackend({
       mode: 'async',
@@ -72,6 +99,7 @@ export class AutoBackend implements Backend {
   start(jobs: readonly Job[]): void {
     const first = jobs[0];
     if (!first) return;
+    this.#ref ??= first.ref;
     this.#held.add(jobs);
     this.#sampler.load(first.ref);
     this.#pump();
@@ -91,7 +119,7 @@ export class AutoBackend implements Backend {
 
   stats(): BackendStats {
     const loop = this.#loop.stats();
-    const pool = this.#pool?.stats();
+    const pool = this.#warm.stats();
     return {
       running: loop.running + (pool?.running ?? 0),
       queued: this.#held.size + loop.queued + (pool?.queued ?? 0),
@@ -103,12 +131,19 @@ export class AutoBackend implements Backend {
     return { ...this.choice() };
   }
 
-  /** The choice so far. */
+  /** The choice so far, the figures behind it, and how it moved. */
   choice(): AutoChoice {
-    const phase = this.#sampler.phase;
-    const chosen = phase === 'io' ? 'async' : phase === 'cpu' ? 'threads' : undefined;
-    const width = phase === 'cpu' ? this.#opts.workers : this.#limiter.limit;
-    return choiceOf(chosen, this.#sampler.classification, width);
+    return describeChoice({
+      route: this.#route === 'sample' ? undefined : this.#route,
+      classification: this.#verdict ?? this.#sampler.classification,
+      plan: this.#plan,
+      decisions: this.#decisions,
+      limitHistory: this.#limiter.history,
+      limit: this.#limiter.limit,
+      workers: this.#opts.workers,
+      pool: this.#warm.state,
+      poolWarmMs: this.#warm.warmMs,
+    });
   }
 
   async close(cancel?: Cancel): Promise<void> {
@@ -118,10 +153,11 @@ export class AutoBackend implements Backend {
     } else if (this.#held.size > 0 || this.#flights.size > 0) {
       await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     }
-    await Promise.all([this.#loop.close(cancel), this.#pool?.close(cancel)]);
+    await Promise.all([this.#loop.close(cancel), this.#warm.close(cancel), ...this.#retired]);
     if (this.#closed) return;
     this.#closed = true;
     this.#sampler.conclude();
+    this.#monitor.stop();
     publishAuto({ event: 'closed', ...this.choice(), history: this.#limiter.history.slice(-200) });
   }
 
@@ -136,10 +172,10 @@ export class AutoBackend implements Backend {
     try {
       do {
         this.#again = false;
-        while (this.#mayRelease()) {
-          const jobs = this.#take();
+        for (let where = this.#where(); where; where = this.#where()) {
+          const jobs = this.#take(where);
           if (!jobs) break;
-          this.#handOn(jobs);
+          this.#handOn(jobs, where);
         }
       } while (this.#again);
     } finally {
@@ -148,47 +184,80 @@ export class AutoBackend implements Backend {
     this.#checkIdle();
   }
 
-  /** Whether the phase lets another job (or, for threads, another chunk) start now. */
-  #mayRelease(): boolean {
-    switch (this.#sampler.phase) {
-      case 'loading':
-        return false;
-      case 'cold':
-      case 'sampling':
+  /** Where the next job (or, for threads, the next message) may start now, if anywhere. */
+  #where(): Backend | undefined {
+    const loop = this.#loop;
+    switch (this.#route) {
+      case 'sample':
+        if (this.#sampler.phase === 'loading') return undefined;
         // one at a time until the loop turns: a task that computes is measured alone
-        return this.#sampler.overlaps ? this.#limiter.canStart() : this.#limiter.inflight === 0;
-      case 'io':
-        return this.#limiter.canStart();
-      case 'cpu':
-        return true;
+        if (this.#sampler.overlaps) return this.#limiter.canStart() ? loop : undefined;
+        return this.#limiter.inflight === 0 ? loop : undefined;
+      case 'async':
+        return this.#limiter.canStart() ? loop : undefined;
+      case 'sync':
+        // one at a time, unless the running ones gave the loop back (they wait: let them overlap)
+        if (this.#yielded) return this.#limiter.canStart() ? loop : undefined;
+        return this.#limiter.inflight === 0 ? loop : undefined;
+      case 'threads': {
+        // the pool queues what it gets until a thread is up; meanwhile short tasks go on here, one at a time
+        const pool = this.#warm.pool;
+        if (pool && this.#units < this.#opts.workers * 2) return pool;
+        const short = this.#verdict !== undefined && perTaskMs(this.#verdict) < INLINE_WHILE_WARMING_MS;
+        return this.#warm.state !== 'ready' && short && this.#limiter.inflight === 0 ? loop : undefined;
+      }
     }
   }
 
-  #take(): Job[] | undefined {
-    if (this.#sampler.phase === 'cpu') return this.#held.takeChunk();
+  #take(where: Backend): Job[] | undefined {
+    if (where !== this.#loop) return this.#held.takeBatch(this.#plan!.batch);
     const job = this.#held.takeOne();
     return job && [job];
   }
 
-  #handOn(outers: Job[]): void {
-    const onLoop = this.#sampler.phase !== 'cpu';
-    const backend: Backend = onLoop ? this.#loop : this.#threadPool();
+  #handOn(outers: Job[], backend: Backend): void {
+    const onLoop = backend === this.#loop;
+    const unit = onLoop ? undefined : { left: outers.length };
+    if (unit) this.#units++;
     const inners = outers.map((outer) => {
-      if (onLoop) {
-        this.#limiter.onStart();
-        this.#sampler.inflight(this.#limiter.inflight);
-      }
+      if (onLoop) this.#limiter.onStart();
       const inner = new Job(outer.ref, outer.args, outer.timeoutMs, (o) => this.#innerSettled(outer, o));
-      this.#flights.set(outer, { inner, backend, startedAt: performance.now() });
+      this.#flights.set(outer, { inner, backend, startedAt: performance.now(), unit });
       return inner;
     });
+    this.#sampler.inflight(this.#limiter.inflight);
+    if (this.#monitor.running) this.#monitor.inflight(this.#executing());
     backend.start(inners);
+    if (onLoop) this.#watchIdle();
+  }
+
+  /**
+   * The next turn of the loop with tasks in flight: they gave it back, so they wait. Sampling or async:
+   * the blind slow start doubles a full width (no task ended yet). Sync: later tasks may overlap.
+   */
+  #watchIdle(): void {
+    if (this.#idleTurn || this.#route === 'threads') return;
+    if (this.#route === 'sample' && !this.#sampler.overlaps) return;
+    this.#idleTurn = true;
+    setImmediate(() => {
+      this.#idleTurn = false;
+      if (this.#limiter.inflight === 0) return;
+      if (this.#route === 'sync' && !this.#yielded) {
+        this.#yielded = true;
+        this.#pump();
+      } else if (this.#limiter.onIdle()) this.#pump();
+    });
   }
 
   #innerSettled(outer: Job, outcome: Outcome): void {
     const flight = this.#flights.get(outer)!;
     this.#flights.delete(outer);
+    if (flight.unit && --flight.unit.left === 0) this.#units--;
+    const wasCold = this.#sampler.phase === 'cold';
     const decided = flight.backend === this.#loop && this.#measured(flight, outcome);
+    if (decided) this.#decide(this.#sampler.classification!, false);
+    else if (wasCold && this.#sampler.coldHeldLoop) this.#speculate();
+    else if (outcome.kind !== 'aborted') this.#watch();
     outer.settle(outcome);
     // announced only now: a listener may cancel work, this job included, and it must be settled first
     if (decided) publishAuto({ event: 'chosen', ...this.choice() });
@@ -204,16 +273,89 @@ export class AutoBackend implements Backend {
     if (dropped) this.#limiter.onDrop();
     else this.#limiter.onSample(performance.now() - flight.startedAt, outcome.kind === 'ok');
     this.#sampler.inflight(this.#limiter.inflight);
-    return !dropped && this.#sampler.taskDone(this.#limiter.inflight);
+    if (this.#limiter.inflight === 0) this.#yielded = false;
+    return !dropped && this.#route === 'sample' && this.#sampler.taskDone(this.#limiter.inflight);
   }
 
-  #threadPool(): Pool {
-    this.#pool ??= new Pool({ ...this.#opts, mode: 'threads', transport: threadTransport });
-    return this.#pool;
+  // ── deciding ────────────────────────────────────────────────────────────────────────────────────
+
+  /** The first task held the loop: start the threads now if what is held would be worth them. */
+  #speculate(): void {
+    const cold = this.#sampler.cold;
+    if (!cold || cold.wallMs < 0.5 || !this.#ref) return;
+    const guess = plan({
+      verdict: 'cpu-bound',
+      perTaskMs: cold.wallMs,
+      held: this.#held.size,
+      workers: this.#opts.workers,
+      poolStarted: false,
+    });
+    if (guess.route === 'threads') this.#warm.start(this.#ref);
+  }
+
+  /** Where the work goes from now on, given what was measured; `changed`: the work changed mid-stream. */
+  #decide(c: Classification, changed: boolean): void {
+    const p = plan({
+      verdict: c.verdict,
+      perTaskMs: perTaskMs(c),
+      held: this.#held.size,
+      workers: this.#opts.workers,
+      poolStarted: this.#warm.started,
+    });
+    this.#verdict = c;
+    this.#plan = p;
+    this.#route = p.route;
+    const reason = `${changed ? 'The work changed. ' : ''}${c.reason} So: ${p.why}.`;
+    this.#decisions.push({ atMs: since(this.#t0), chosen: p.route, verdict: c.verdict, batch: p.batch, reason });
+    if (p.route === 'threads') {
+      if (this.#warm.state === 'closed') this.#warm = this.#newPool();
+      this.#warm.start(this.#ref!);
+    } else if (this.#warm.started && this.#units === 0 && !changed) {
+      // started on a guess that did not hold: the threads never ran a task
+      this.#retired.push(this.#warm.close({ reason: 'auto: threads not needed' }));
+    }
+    this.#monitor.begin(this.#executing());
+  }
+
+  /** After the verdict: a window of the monitor may say the work changed. */
+  #watch(): void {
+    if (!this.#verdict || this.#route === 'sample') return;
+    const c = this.#monitor.taskDone(this.#verdict.verdict, this.#executing());
+    if (!c) return;
+    this.#decide(c, true);
+    publishAuto({ event: 'changed', ...this.choice() });
+  }
+
+  /** Tasks actually executing (queued ones do not count): what the monitor divides CPU time by. */
+  #executing(): number {
+    const loop = this.#route === 'async' ? this.#limiter.inflight : Math.min(this.#limiter.inflight, 1);
+    return loop + Math.min(this.#units, this.#opts.workers);
+  }
+
+  #newPool(): WarmPool {
+    return new WarmPool(this.#opts, () => this.#pump());
   }
 
   #checkIdle(): void {
-    if (this.#idleWaiters.length === 0 || this.#flights.size > 0 || this.#held.size > 0) return;
+    if (this.#flights.size > 0 || this.#held.size > 0) return;
+    // every task ran before the sample filled: decide from what they measured (later work goes there)
+    if (this.#route === 'sample' && this.#sampler.concludeNow()) {
+      this.#decide(this.#sampler.classification!, false);
+      publishAuto({ event: 'chosen', ...this.choice() });
+    }
+    if (this.#idleWaiters.length === 0) return;
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
+}
+
+/** While the threads start, tasks shorter than this go on running here (longer ones wait for a thread). */
+const INLINE_WHILE_WARMING_MS = 10;
+
+/** What one task measured on this thread costs, ms. */
+function perTaskMs(c: Classification): number {
+  return c.tasks > 0 ? c.taskMs / c.tasks : c.taskMs;
+}
+
+function since(t0: number): number {
+  return Math.round((performance.now() - t0) * 10) / 10;
 }

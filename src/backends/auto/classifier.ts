@@ -75,14 +75,52 @@ export function classify(m: Measurement): Classification {
   return { ...m, cpuRatio, verdict: 'io-bound', reason: `I/O-bound: the task mostly waits — ${figures}.` };
 }
 
+/** Two consecutive measurements as one (times add up; the loop's utilization is weighted by wall time). */
+export function merge(a: Measurement, b: Measurement): Measurement {
+  const wallMs = a.wallMs + b.wallMs;
+  return {
+    wallMs,
+    cpuMs: a.cpuMs + b.cpuMs,
+    taskMs: a.taskMs + b.taskMs,
+    elu: wallMs > 0 ? (a.elu * a.wallMs + b.elu * b.wallMs) / wallMs : 0,
+    loopDelayMs: Math.max(a.loopDelayMs, b.loopDelayMs),
+    tasks: a.tasks + b.tasks,
+  };
+}
+
+/**
+ * Where a probe reads its figures. Injectable, so that tests decide what the machine "measured" and
+ * assert decisions without depending on its load: `cpuMs` is the process's CPU time so far (every
+ * thread), `elu` the event loop's utilization since the previous reading's mark.
+ */
+export interface ProbeClocks {
+  now(): number;
+  cpuMs(): number;
+  /** A mark to measure loop utilization from, and the utilization since a mark (0…1). */
+  eluMark(): unknown;
+  eluSince(mark: unknown): number;
+}
+
+export const machineClocks: ProbeClocks = {
+  now: () => performance.now(),
+  cpuMs: () => {
+    const u = cpuUsage();
+    return (u.user + u.system) / 1000;
+  },
+  eluMark: () => performance.eventLoopUtilization(),
+  eluSince: (mark) =>
+    performance.eventLoopUtilization(mark as ReturnType<typeof performance.eventLoopUtilization>).utilization,
+};
+
 /**
  * Measures CPU, wall time, task time, loop utilization and loop delay from `start()` until `stop()`.
  * Tell it how many tasks are in flight (`setInflight`) whenever that changes.
  */
 export class Probe {
+  readonly #clocks: ProbeClocks;
   #t0 = 0;
-  #cpu0: NodeJS.CpuUsage | undefined;
-  #elu0: ReturnType<typeof performance.eventLoopUtilization> | undefined;
+  #cpu0: number | undefined;
+  #elu0: unknown;
   #histogram: IntervalHistogram | undefined;
   #timerDue = 0;
   #timerLag = 0;
@@ -91,10 +129,14 @@ export class Probe {
   #since = 0;
   #taskMs = 0;
 
+  constructor(clocks: ProbeClocks = machineClocks) {
+    this.#clocks = clocks;
+  }
+
   start(inflight = 0): void {
-    this.#t0 = performance.now();
-    this.#cpu0 = cpuUsage();
-    this.#elu0 = performance.eventLoopUtilization();
+    this.#t0 = this.#clocks.now();
+    this.#cpu0 = this.#clocks.cpuMs();
+    this.#elu0 = this.#clocks.eluMark();
     this.#inflight = inflight;
     this.#since = this.#t0;
     this.#taskMs = 0;
@@ -117,7 +159,7 @@ export class Probe {
   /** Tasks in flight from now on. */
   setInflight(n: number): void {
     if (!this.running) return;
-    const now = performance.now();
+    const now = this.#clocks.now();
     this.#taskMs += this.#inflight * (now - this.#since);
     this.#since = now;
     this.#inflight = n;
@@ -125,14 +167,14 @@ export class Probe {
 
   /** Wall time since start, ms. */
   elapsedMs(): number {
-    return performance.now() - this.#t0;
+    return this.#clocks.now() - this.#t0;
   }
 
   stop(tasks: number): Measurement {
     this.setInflight(this.#inflight);
-    const wallMs = performance.now() - this.#t0;
-    const cpu = cpuUsage(this.#cpu0);
-    const elu = performance.eventLoopUtilization(this.#elu0).utilization;
+    const wallMs = this.#clocks.now() - this.#t0;
+    const cpuMs = this.#clocks.cpuMs() - (this.#cpu0 ?? 0);
+    const elu = this.#clocks.eluSince(this.#elu0);
     const histogram = this.#histogram;
     histogram?.disable();
     // a timer still pending means the loop has been held since start
@@ -143,7 +185,7 @@ export class Probe {
     this.#cpu0 = undefined;
     return {
       wallMs,
-      cpuMs: (cpu.user + cpu.system) / 1000,
+      cpuMs,
       taskMs: this.#taskMs,
       elu: Number.isFinite(elu) ? elu : 0,
       loopDelayMs: Math.max(lag, histMax),

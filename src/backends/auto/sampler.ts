@@ -6,7 +6,9 @@
  *   loading   the first task's module is imported before anything is measured, so that importing (and
  *             compiling TypeScript) is not mistaken for work; nothing runs yet
  *   cold      the first task, measured on its own: first connections and lazy set-up make it slow, so
- *             its figures are used only if nothing better comes (a lone task)
+ *             its figures are used only if nothing better comes (a lone task) — or if it computed for
+ *             so long (≥ LONG_TASK_MS, the loop held throughout) that set-up cannot explain it: a job of
+ *             a few long tasks must not run a second one here to be sure
  *   sampling  the following tasks, measured together until ≥ minSampleMs and a task, or 64 tasks
  *   io, cpu   the verdict: the event loop with an adaptive width, or threads
  *
@@ -16,12 +18,22 @@
  */
 import { resolveTask } from '../../internal/resolve-task.ts';
 import type { TaskRef } from '../../tasks.ts';
-import { type Classification, classify, type Measurement, Probe } from './classifier.ts';
+import {
+  type Classification,
+  classify,
+  type Measurement,
+  machineClocks,
+  merge,
+  Probe,
+  type ProbeClocks,
+} from './classifier.ts';
 
 export type Phase = 'loading' | 'cold' | 'sampling' | 'io' | 'cpu';
 
 /** Tasks done before a verdict even if the sample is shorter than `minSampleMs` (very short tasks). */
 export const MAX_SAMPLE_TASKS = 64;
+/** A first task that held the loop this long is judged on its own. */
+export const LONG_TASK_MS = 50;
 
 export class Sampler {
   #phase: Phase = 'loading';
@@ -29,17 +41,30 @@ export class Sampler {
   #overlaps = false;
   #minSampleMs: number;
   #changed: () => void;
-  #coldProbe = new Probe();
+  #coldProbe: Probe;
   #cold: Measurement | undefined;
-  #probe = new Probe();
+  #coldHeld = false;
+  #probe: Probe;
   #sampled = 0;
   #classification: Classification | undefined;
   #ended = false;
 
   /** `changed` is called when more tasks may start: the module loaded, or the loop turned. */
-  constructor(minSampleMs: number, changed: () => void) {
+  constructor(minSampleMs: number, changed: () => void, clocks: ProbeClocks = machineClocks) {
     this.#minSampleMs = minSampleMs;
     this.#changed = changed;
+    this.#coldProbe = new Probe(clocks);
+    this.#probe = new Probe(clocks);
+  }
+
+  /** The first task held the event loop until it ended (it computes, or blocks): threads may be needed. */
+  get coldHeldLoop(): boolean {
+    return this.#coldHeld;
+  }
+
+  /** What the first task measured, alone (undefined until it ended). */
+  get cold(): Measurement | undefined {
+    return this.#cold;
   }
 
   get phase(): Phase {
@@ -81,6 +106,11 @@ export class Sampler {
     if (this.#phase === 'cold') {
       // the first task was the warm-up; the sample starts now, with the tasks still in flight
       this.#cold = this.#coldProbe.stop(1);
+      this.#coldHeld = !this.#overlaps;
+      if (this.#coldHeld && this.#cold.wallMs >= LONG_TASK_MS) {
+        const c = classify(this.#cold);
+        if (c.verdict === 'cpu-bound') return this.#verdict(c);
+      }
       this.#phase = 'sampling';
       this.#probe.start(inflight);
       return false;
@@ -88,9 +118,26 @@ export class Sampler {
     if (this.#phase !== 'sampling') return false;
     this.#sampled++;
     if (this.#probe.elapsedMs() < this.#minSampleMs && this.#sampled < MAX_SAMPLE_TASKS) return false;
-    this.#classification = classify(this.#probe.stop(this.#sampled));
-    this.#phase = this.#classification.verdict === 'cpu-bound' ? 'cpu' : 'io';
+    return this.#verdict(classify(this.#probe.stop(this.#sampled)));
+  }
+
+  #verdict(c: Classification): true {
+    this.#classification = c;
+    this.#phase = c.verdict === 'cpu-bound' ? 'cpu' : 'io';
     return true;
+  }
+
+  /**
+   * Nothing is left to run before the sample filled: the verdict from the tasks sampled so far, if any
+   * (not the cold task alone). Returns true when that gave a verdict.
+   */
+  concludeNow(): boolean {
+    if (this.#phase !== 'sampling' || this.#sampled === 0) return false;
+    const short = this.#probe.elapsedMs() < this.#minSampleMs;
+    const sampled = this.#probe.stop(this.#sampled);
+    // a sample shorter than asked may hold only the burst of answers that ended the tasks' wait: the
+    // wait itself was measured with the first task
+    return this.#verdict(classify(short && this.#cold ? merge(this.#cold, sampled) : sampled));
   }
 
   /** The work ended before a verdict (too few tasks): keep what they looked like, for stats(). */
