@@ -108,24 +108,23 @@ describe("mode 'auto'", () => {
     const ex = createExecutor({ mode: 'auto' });
     const controller = new AbortController();
     let atAbort: { running: number; queued: number } | undefined;
-    // abort when auto announces its verdict: tasks are running on the event loop then, and more are held
-    const stop = subscribeAuto((event) => {
-      if (event.event !== 'chosen') return;
-      atAbort = ex.stats();
-      controller.abort();
-    });
     try {
-      const run = ex.map(
-        tasks.wait,
-        Array.from({ length: 1500 }, () => 200), // more than the width reaches in its first round
-        { signal: controller.signal },
-      );
+      // abort at the first result: the blind start has 256 running then, and the rest are held
+      const run = (async () => {
+        for await (const _ of ex.imap(
+          tasks.wait,
+          Array.from({ length: 1500 }, () => 200),
+          { signal: controller.signal },
+        )) {
+          atAbort = ex.stats();
+          controller.abort();
+        }
+      })();
       await expect(run).rejects.toBeInstanceOf(AbortError);
       expect(atAbort?.running).toBeGreaterThan(0);
       expect(atAbort?.queued).toBeGreaterThan(0);
       expect(ex.stats().running).toBe(0);
     } finally {
-      stop();
       await ex.close();
     }
   });

@@ -67,6 +67,8 @@ export class AutoBackend implements Backend {
   #route: Route | 'sample' = 'sample';
   #plan: Plan | undefined;
   #verdict: Classification | undefined;
+  /** What one task costs on this thread, ms, as the last decision measured it. */
+  #perTaskMs = Number.POSITIVE_INFINITY;
   #decisions: AutoDecision[] = [];
   #held = new HeldJobs();
   #flights = new Map<Job, Flight>();
@@ -203,7 +205,7 @@ export class AutoBackend implements Backend {
         // the pool queues what it gets until a thread is up; meanwhile short tasks go on here, one at a time
         const pool = this.#warm.pool;
         if (pool && this.#units < this.#opts.workers * 2) return pool;
-        const short = this.#verdict !== undefined && perTaskMs(this.#verdict) < INLINE_WHILE_WARMING_MS;
+        const short = this.#perTaskMs < INLINE_WHILE_WARMING_MS;
         return this.#warm.state !== 'ready' && short && this.#limiter.inflight === 0 ? loop : undefined;
       }
     }
@@ -271,10 +273,11 @@ export class AutoBackend implements Backend {
   #measured(flight: Flight, outcome: Outcome): boolean {
     const dropped = outcome.kind === 'aborted'; // cancelled: says nothing about the work
     if (dropped) this.#limiter.onDrop();
-    else this.#limiter.onSample(performance.now() - flight.startedAt, outcome.kind === 'ok');
+    const ms = performance.now() - flight.startedAt;
+    if (!dropped) this.#limiter.onSample(ms, outcome.kind === 'ok');
     this.#sampler.inflight(this.#limiter.inflight);
     if (this.#limiter.inflight === 0) this.#yielded = false;
-    return !dropped && this.#route === 'sample' && this.#sampler.taskDone(this.#limiter.inflight);
+    return !dropped && this.#route === 'sample' && this.#sampler.taskDone(this.#limiter.inflight, ms);
   }
 
   // ── deciding ────────────────────────────────────────────────────────────────────────────────────
@@ -295,9 +298,11 @@ export class AutoBackend implements Backend {
 
   /** Where the work goes from now on, given what was measured; `changed`: the work changed mid-stream. */
   #decide(c: Classification, changed: boolean): void {
+    // the first decision: the sampled tasks' median; later ones, the window's mean
+    this.#perTaskMs = (!changed && this.#sampler.medianTaskMs) || perTaskMs(c);
     const p = plan({
       verdict: c.verdict,
-      perTaskMs: perTaskMs(c),
+      perTaskMs: this.#perTaskMs,
       held: this.#held.size,
       workers: this.#opts.workers,
       poolStarted: this.#warm.started,
@@ -306,7 +311,13 @@ export class AutoBackend implements Backend {
     this.#plan = p;
     this.#route = p.route;
     const reason = `${changed ? 'The work changed. ' : ''}${c.reason} So: ${p.why}.`;
-    this.#decisions.push({ atMs: since(this.#t0), chosen: p.route, verdict: c.verdict, batch: p.batch, reason });
+    this.#decisions.push({
+      atMs: since(this.#t0),
+      chosen: p.route,
+      verdict: c.verdict,
+      batch: p.batch,
+      reason,
+    });
     if (p.route === 'threads') {
       if (this.#warm.state === 'closed') this.#warm = this.#newPool();
       this.#warm.start(this.#ref!);

@@ -77,9 +77,11 @@ export function describeChoice(s: ChoiceState): AutoChoice {
   const widths: AutoWidth[] = [];
   // the width as it moved: the adaptive limit while on the event loop, the thread count on threads
   for (const d of s.decisions) {
-    if (d.chosen !== 'async') widths.push({ atMs: d.atMs, width: d.chosen === 'threads' ? s.workers : 1, why: d.chosen });
+    if (d.chosen !== 'async')
+      widths.push({ atMs: d.atMs, width: d.chosen === 'threads' ? s.workers : 1, why: d.chosen });
   }
-  for (const h of s.limitHistory) widths.push({ atMs: Math.round(h.atMs * 10) / 10, width: h.limit, why: h.why });
+  for (const h of s.limitHistory)
+    widths.push({ atMs: Math.round(h.atMs * 10) / 10, width: h.limit, why: h.why });
   widths.sort((a, b) => a.atMs - b.atMs);
   return {
     chosen: s.route,

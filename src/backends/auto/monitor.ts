@@ -8,6 +8,8 @@ import { type Classification, classify, machineClocks, Probe, type ProbeClocks }
 
 /** Tasks a window must hold before it says anything. */
 export const MIN_WINDOW_TASKS = 8;
+/** On threads, a loop this busy means the threads wait for work from it: no sign the tasks wait. */
+export const STARVED_LOOP_ELU = 0.8;
 /** Shortest window, ms. */
 export const WINDOW_MS = 250;
 
@@ -47,7 +49,9 @@ export class Monitor {
     if (this.#tasks < MIN_WINDOW_TASKS || this.#probe.elapsedMs() < this.#windowMs) return undefined;
     const c = classify(this.#probe.stop(this.#tasks));
     this.begin(inflight);
-    if (c.verdict === current) {
+    // threads that compute little while this loop is busy are starved by the handing out, not waiting
+    const starved = current === 'cpu-bound' && c.elu >= STARVED_LOOP_ELU;
+    if (c.verdict === current || starved) {
       this.#disagree = 0;
       return undefined;
     }

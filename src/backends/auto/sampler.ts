@@ -9,7 +9,9 @@
  *             its figures are used only if nothing better comes (a lone task) — or if it computed for
  *             so long (≥ LONG_TASK_MS, the loop held throughout) that set-up cannot explain it: a job of
  *             a few long tasks must not run a second one here to be sure
- *   sampling  the following tasks, measured together until ≥ minSampleMs and a task, or 64 tasks
+ *   sampling  the following tasks, measured together for at least one task's length (median), and until
+ *             ≥ minSampleMs and 8 tasks (or 5 × minSampleMs: long ones), or 64 tasks; each task's own
+ *             time is kept, and the median says what one costs (first calls are slow: compiling, clones)
  *   io, cpu   the verdict: the event loop with an adaptive width, or threads
  *
  * Separately, `overlaps` tells whether the event loop turned since loading: until it does, tasks run one
@@ -32,6 +34,8 @@ export type Phase = 'loading' | 'cold' | 'sampling' | 'io' | 'cpu';
 
 /** Tasks done before a verdict even if the sample is shorter than `minSampleMs` (very short tasks). */
 export const MAX_SAMPLE_TASKS = 64;
+/** Tasks a sample holds at least, unless they are long. */
+export const MIN_SAMPLE_TASKS = 8;
 /** A first task that held the loop this long is judged on its own. */
 export const LONG_TASK_MS = 50;
 
@@ -46,6 +50,7 @@ export class Sampler {
   #coldHeld = false;
   #probe: Probe;
   #sampled = 0;
+  #durations: number[] = [];
   #classification: Classification | undefined;
   #ended = false;
 
@@ -60,6 +65,13 @@ export class Sampler {
   /** The first task held the event loop until it ended (it computes, or blocks): threads may be needed. */
   get coldHeldLoop(): boolean {
     return this.#coldHeld;
+  }
+
+  /** The median running time of the sampled tasks, ms (the cold task's if none was sampled). */
+  get medianTaskMs(): number | undefined {
+    if (this.#durations.length === 0) return this.#cold?.wallMs;
+    const sorted = [...this.#durations].sort((a, b) => a - b);
+    return sorted[sorted.length >> 1];
   }
 
   /** What the first task measured, alone (undefined until it ended). */
@@ -102,7 +114,7 @@ export class Sampler {
    * A task measured here finished (not cancelled); `inflight` are still running. Returns true when this
    * task completed the sample and the verdict is in (`phase` is now 'io' or 'cpu').
    */
-  taskDone(inflight: number): boolean {
+  taskDone(inflight: number, durationMs = 0): boolean {
     if (this.#phase === 'cold') {
       // the first task was the warm-up; the sample starts now, with the tasks still in flight
       this.#cold = this.#coldProbe.stop(1);
@@ -117,7 +129,16 @@ export class Sampler {
     }
     if (this.#phase !== 'sampling') return false;
     this.#sampled++;
-    if (this.#probe.elapsedMs() < this.#minSampleMs && this.#sampled < MAX_SAMPLE_TASKS) return false;
+    this.#durations.push(durationMs);
+    const elapsed = this.#probe.elapsedMs();
+    // at least one task's length: tasks that waited together end in a burst, and a sample of the burst
+    // alone would see only the work of taking their answers, not the wait
+    const enough =
+      elapsed >= (this.medianTaskMs ?? 0) &&
+      (this.#sampled >= MAX_SAMPLE_TASKS ||
+        (elapsed >= this.#minSampleMs && this.#sampled >= MIN_SAMPLE_TASKS) ||
+        elapsed >= this.#minSampleMs * 5);
+    if (!enough) return false;
     return this.#verdict(classify(this.#probe.stop(this.#sampled)));
   }
 
