@@ -19,44 +19,26 @@ import { performance } from 'node:perf_hooks';
 import type { Backend, BackendStats, Cancel } from '../../core/backend.ts';
 import { Job } from '../../core/job.ts';
 import type { Outcome } from '../../core/outcome.ts';
-import type { ResolvedOptions } from '../../options.ts';
 import type { TaskRef } from '../../tasks.ts';
 import { InlineBackend } from '../inline.ts';
+import type { AutoOptions, Flight } from './auto-options.ts';
 import { publishAuto } from './channel.ts';
-import { type AutoChoice, type AutoDecision, describeChoice } from './choice.ts';
-import type { Classification, ProbeClocks } from './classifier.ts';
+import { type AutoChoice, describeChoice } from './choice.ts';
+import type { Classification } from './classifier.ts';
+import { Decisions } from './decisions.ts';
 import { HeldJobs } from './held.ts';
-import { AdaptiveLimiter, type LimiterOptions } from './limiter.ts';
+import { AdaptiveLimiter } from './limiter.ts';
 import { Monitor } from './monitor.ts';
-import { type Plan, plan, type Route } from './plan.ts';
+import { threadsWorthStarting } from './plan.ts';
+import { admit } from './routes.ts';
 import { Sampler } from './sampler.ts';
 import { WarmPool } from './warm-pool.ts';
-
-export interface AutoOptions extends ResolvedOptions {
-  /** Tuning of the adaptive width for I/O-bound work. */
-  limiter?: LimiterOptions | undefined;
-  /** Shortest sample before a verdict, ms. Default 10. */
-  minSampleMs?: number | undefined;
-  /** Where the probes read CPU time, wall time and loop utilization (tests inject fixed figures). */
-  clocks?: ProbeClocks | undefined;
-  /** Shortest window of the monitor that re-decides mid-stream, ms. Default 250. */
-  monitorWindowMs?: number | undefined;
-}
-
-/** A job handed on: the inner job, where it runs, when it started, and (threads) the message it went in. */
-interface Flight {
-  inner: Job;
-  backend: Backend;
-  startedAt: number;
-  unit: { left: number } | undefined;
-}
 
 export class AutoBackend implements Backend {
   readonly mode = 'auto' as const;
   readonly concurrency = Number.POSITIVE_INFINITY;
   readonly window = 1024;
   #opts: AutoOptions;
-  #t0 = performance.now();
   #sampler: Sampler;
   #limiter: AdaptiveLimiter;
   #monitor: Monitor;
@@ -64,12 +46,7 @@ export class AutoBackend implements Backend {
   #warm: WarmPool;
   #retired: Promise<void>[] = [];
   #ref: TaskRef | undefined;
-  #route: Route | 'sample' = 'sample';
-  #plan: Plan | undefined;
-  #verdict: Classification | undefined;
-  /** What one task costs on this thread, ms, as the last decision measured it. */
-  #perTaskMs = Number.POSITIVE_INFINITY;
-  #decisions: AutoDecision[] = [];
+  #d = new Decisions();
   #held = new HeldJobs();
   #flights = new Map<Job, Flight>();
   /** Messages (a job or a batch) in flight on the pool. */
@@ -136,10 +113,10 @@ export class AutoBackend implements Backend {
   /** The choice so far, the figures behind it, and how it moved. */
   choice(): AutoChoice {
     return describeChoice({
-      route: this.#route === 'sample' ? undefined : this.#route,
-      classification: this.#verdict ?? this.#sampler.classification,
-      plan: this.#plan,
-      decisions: this.#decisions,
+      route: this.#d.route === 'sample' ? undefined : this.#d.route,
+      classification: this.#d.verdict ?? this.#sampler.classification,
+      plan: this.#d.plan,
+      decisions: this.#d.list,
       limitHistory: this.#limiter.history,
       limit: this.#limiter.limit,
       workers: this.#opts.workers,
@@ -162,8 +139,6 @@ export class AutoBackend implements Backend {
     this.#monitor.stop();
     publishAuto({ event: 'closed', ...this.choice(), history: this.#limiter.history.slice(-200) });
   }
-
-  // ── handing held jobs on ────────────────────────────────────────────────────────────────────────
 
   #pump(): void {
     if (this.#pumping) {
@@ -188,31 +163,24 @@ export class AutoBackend implements Backend {
 
   /** Where the next job (or, for threads, the next message) may start now, if anywhere. */
   #where(): Backend | undefined {
-    const loop = this.#loop;
-    switch (this.#route) {
-      case 'sample':
-        if (this.#sampler.phase === 'loading') return undefined;
-        // one at a time until the loop turns: a task that computes is measured alone
-        if (this.#sampler.overlaps) return this.#limiter.canStart() ? loop : undefined;
-        return this.#limiter.inflight === 0 ? loop : undefined;
-      case 'async':
-        return this.#limiter.canStart() ? loop : undefined;
-      case 'sync':
-        // one at a time, unless the running ones gave the loop back (they wait: let them overlap)
-        if (this.#yielded) return this.#limiter.canStart() ? loop : undefined;
-        return this.#limiter.inflight === 0 ? loop : undefined;
-      case 'threads': {
-        // the pool queues what it gets until a thread is up; meanwhile short tasks go on here, one at a time
-        const pool = this.#warm.pool;
-        if (pool && this.#units < this.#opts.workers * 2) return pool;
-        const short = this.#perTaskMs < INLINE_WHILE_WARMING_MS;
-        return this.#warm.state !== 'ready' && short && this.#limiter.inflight === 0 ? loop : undefined;
-      }
-    }
+    const route = this.#d.route;
+    const where = admit({
+      route,
+      loading: this.#sampler.phase === 'loading',
+      yielded: route === 'sample' ? this.#sampler.overlaps : this.#yielded,
+      loopInflight: this.#limiter.inflight,
+      limitRoom: this.#limiter.canStart(),
+      poolStarted: this.#warm.started,
+      poolReady: this.#warm.state === 'ready',
+      units: this.#units,
+      workers: this.#opts.workers,
+      perTaskMs: this.#d.perTaskMs,
+    });
+    return where === 'pool' ? this.#warm.pool : where && this.#loop;
   }
 
   #take(where: Backend): Job[] | undefined {
-    if (where !== this.#loop) return this.#held.takeBatch(this.#plan!.batch);
+    if (where !== this.#loop) return this.#held.takeBatch(this.#d.plan!.batch);
     const job = this.#held.takeOne();
     return job && [job];
   }
@@ -238,13 +206,13 @@ export class AutoBackend implements Backend {
    * the blind slow start doubles a full width (no task ended yet). Sync: later tasks may overlap.
    */
   #watchIdle(): void {
-    if (this.#idleTurn || this.#route === 'threads') return;
-    if (this.#route === 'sample' && !this.#sampler.overlaps) return;
+    if (this.#idleTurn || this.#d.route === 'threads') return;
+    if (this.#d.route === 'sample' && !this.#sampler.overlaps) return;
     this.#idleTurn = true;
     setImmediate(() => {
       this.#idleTurn = false;
       if (this.#limiter.inflight === 0) return;
-      if (this.#route === 'sync' && !this.#yielded) {
+      if (this.#d.route === 'sync' && !this.#yielded) {
         this.#yielded = true;
         this.#pump();
       } else if (this.#limiter.onIdle()) this.#pump();
@@ -277,46 +245,25 @@ export class AutoBackend implements Backend {
     if (!dropped) this.#limiter.onSample(ms, outcome.kind === 'ok');
     this.#sampler.inflight(this.#limiter.inflight);
     if (this.#limiter.inflight === 0) this.#yielded = false;
-    return !dropped && this.#route === 'sample' && this.#sampler.taskDone(this.#limiter.inflight, ms);
+    return !dropped && this.#d.route === 'sample' && this.#sampler.taskDone(this.#limiter.inflight, ms);
   }
-
-  // ── deciding ────────────────────────────────────────────────────────────────────────────────────
 
   /** The first task held the loop: start the threads now if what is held would be worth them. */
   #speculate(): void {
     const cold = this.#sampler.cold;
-    if (!cold || cold.wallMs < 0.5 || !this.#ref) return;
-    const guess = plan({
-      verdict: 'cpu-bound',
-      perTaskMs: cold.wallMs,
-      held: this.#held.size,
-      workers: this.#opts.workers,
-      poolStarted: false,
-    });
-    if (guess.route === 'threads') this.#warm.start(this.#ref);
+    if (cold && this.#ref && threadsWorthStarting(cold.wallMs, this.#held.size, this.#opts.workers)) {
+      this.#warm.start(this.#ref);
+    }
   }
 
   /** Where the work goes from now on, given what was measured; `changed`: the work changed mid-stream. */
   #decide(c: Classification, changed: boolean): void {
-    // the first decision: the sampled tasks' median; later ones, the window's mean
-    this.#perTaskMs = (!changed && this.#sampler.medianTaskMs) || perTaskMs(c);
-    const p = plan({
-      verdict: c.verdict,
-      perTaskMs: this.#perTaskMs,
+    const p = this.#d.decide(c, {
+      medianTaskMs: this.#sampler.medianTaskMs,
       held: this.#held.size,
       workers: this.#opts.workers,
       poolStarted: this.#warm.started,
-    });
-    this.#verdict = c;
-    this.#plan = p;
-    this.#route = p.route;
-    const reason = `${changed ? 'The work changed. ' : ''}${c.reason} So: ${p.why}.`;
-    this.#decisions.push({
-      atMs: since(this.#t0),
-      chosen: p.route,
-      verdict: c.verdict,
-      batch: p.batch,
-      reason,
+      changed,
     });
     if (p.route === 'threads') {
       if (this.#warm.state === 'closed') this.#warm = this.#newPool();
@@ -330,8 +277,8 @@ export class AutoBackend implements Backend {
 
   /** After the verdict: a window of the monitor may say the work changed. */
   #watch(): void {
-    if (!this.#verdict || this.#route === 'sample') return;
-    const c = this.#monitor.taskDone(this.#verdict.verdict, this.#executing());
+    if (!this.#d.verdict || this.#d.route === 'sample') return;
+    const c = this.#monitor.taskDone(this.#d.verdict.verdict, this.#executing());
     if (!c) return;
     this.#decide(c, true);
     publishAuto({ event: 'changed', ...this.choice() });
@@ -339,7 +286,7 @@ export class AutoBackend implements Backend {
 
   /** Tasks actually executing (queued ones do not count): what the monitor divides CPU time by. */
   #executing(): number {
-    const loop = this.#route === 'async' ? this.#limiter.inflight : Math.min(this.#limiter.inflight, 1);
+    const loop = this.#d.route === 'async' ? this.#limiter.inflight : Math.min(this.#limiter.inflight, 1);
     return loop + Math.min(this.#units, this.#opts.workers);
   }
 
@@ -350,23 +297,11 @@ export class AutoBackend implements Backend {
   #checkIdle(): void {
     if (this.#flights.size > 0 || this.#held.size > 0) return;
     // every task ran before the sample filled: decide from what they measured (later work goes there)
-    if (this.#route === 'sample' && this.#sampler.concludeNow()) {
+    if (this.#d.route === 'sample' && this.#sampler.concludeNow()) {
       this.#decide(this.#sampler.classification!, false);
       publishAuto({ event: 'chosen', ...this.choice() });
     }
     if (this.#idleWaiters.length === 0) return;
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
-}
-
-/** While the threads start, tasks shorter than this go on running here (longer ones wait for a thread). */
-const INLINE_WHILE_WARMING_MS = 10;
-
-/** What one task measured on this thread costs, ms. */
-function perTaskMs(c: Classification): number {
-  return c.tasks > 0 ? c.taskMs / c.tasks : c.taskMs;
-}
-
-function since(t0: number): number {
-  return Math.round((performance.now() - t0) * 10) / 10;
 }

@@ -30,6 +30,8 @@ export interface Measurement {
   loopDelayMs: number;
   /** Tasks that finished in the sample. */
   tasks: number;
+  /** The median of the tasks' own running times, ms, when known (else task time per task stands in). */
+  medianTaskMs?: number | undefined;
 }
 
 export interface Classification extends Measurement {
@@ -49,7 +51,7 @@ export const BLOCKED_LOOP_ELU = 0.75;
 export function classify(m: Measurement): Classification {
   const taskMs = m.taskMs > 0 ? m.taskMs : m.wallMs;
   const cpuRatio = taskMs > 0 ? Math.min(m.cpuMs / taskMs, 1) : 0;
-  const perTaskMs = m.tasks > 0 ? taskMs / m.tasks : taskMs;
+  const perTaskMs = m.medianTaskMs ?? (m.tasks > 0 ? taskMs / m.tasks : taskMs);
   const figures =
     `CPU ${fmt(m.cpuMs)} ms over ${fmt(taskMs)} ms of task time (${pct(cpuRatio)}), ` +
     `event loop busy ${pct(m.elu)}, longest loop delay ${fmt(m.loopDelayMs)} ms`;
@@ -85,6 +87,7 @@ export function merge(a: Measurement, b: Measurement): Measurement {
     elu: wallMs > 0 ? (a.elu * a.wallMs + b.elu * b.wallMs) / wallMs : 0,
     loopDelayMs: Math.max(a.loopDelayMs, b.loopDelayMs),
     tasks: a.tasks + b.tasks,
+    medianTaskMs: b.medianTaskMs ?? a.medianTaskMs,
   };
 }
 

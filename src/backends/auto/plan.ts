@@ -84,3 +84,15 @@ export function plan(p: PlanInput): Plan {
 function fmt(ms: number): string {
   return ms >= 10 ? ms.toFixed(0) : ms >= 0.1 ? ms.toFixed(2) : ms.toPrecision(2);
 }
+
+/**
+ * Whether to start the threads speculatively after a first task that held the loop for `coldMs`, with
+ * `held` more waiting: if they cost about as much, would threads pay? (A first task is slower than the
+ * rest — compiling, first clones — so this guesses high; the verdict closes an unneeded pool.)
+ */
+export function threadsWorthStarting(coldMs: number, held: number, workers: number): boolean {
+  if (coldMs < 0.5) return false; // tiny: the sample will say whether a thread could ever pay
+  return (
+    plan({ verdict: 'cpu-bound', perTaskMs: coldMs, held, workers, poolStarted: false }).route === 'threads'
+  );
+}

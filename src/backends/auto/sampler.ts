@@ -139,7 +139,12 @@ export class Sampler {
         (elapsed >= this.#minSampleMs && this.#sampled >= MIN_SAMPLE_TASKS) ||
         elapsed >= this.#minSampleMs * 5);
     if (!enough) return false;
-    return this.#verdict(classify(this.#probe.stop(this.#sampled)));
+    return this.#verdict(classify(this.#stopSample()));
+  }
+
+  /** The sample's figures, with the median task time (a burst of answers does not make tasks short). */
+  #stopSample(): Measurement {
+    return { ...this.#probe.stop(this.#sampled), medianTaskMs: this.medianTaskMs };
   }
 
   #verdict(c: Classification): true {
@@ -155,7 +160,7 @@ export class Sampler {
   concludeNow(): boolean {
     if (this.#phase !== 'sampling' || this.#sampled === 0) return false;
     const short = this.#probe.elapsedMs() < this.#minSampleMs;
-    const sampled = this.#probe.stop(this.#sampled);
+    const sampled = this.#stopSample();
     // a sample shorter than asked may hold only the burst of answers that ended the tasks' wait: the
     // wait itself was measured with the first task
     return this.#verdict(classify(short && this.#cold ? merge(this.#cold, sampled) : sampled));
