@@ -158,7 +158,11 @@ for (const job of names) {
   const server = spec.server ? await startServer(...spec.server) : undefined;
   try {
     const rows: { name: string; r: Result }[] = [];
-    for (const c of spec.sweep) rows.push({ name: label(c), r: await best(job, c, server?.origin) });
+    // --quick proves the harness: a shorter sweep (no processes, no extreme widths)
+    const sweep = QUICK
+      ? spec.sweep.filter((c) => c.mode !== 'processes' && c.workers !== 4 && c.workers !== 256)
+      : spec.sweep;
+    for (const c of sweep) rows.push({ name: label(c), r: await best(job, c, server?.origin) });
     const auto = await best(job, { mode: 'auto' }, server?.origin);
     const fixed = rows.filter((row) => row.r.failed === 0);
     const top = fixed.reduce((a, b) => (b.r.seconds < a.r.seconds ? b : a), fixed[0]!);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { subscribeAuto } from '../src/backends/auto/channel.ts';
 import { classify } from '../src/backends/auto/classifier.ts';
 import { AbortError, createExecutor, TaskArgumentError, TaskError, TaskTimeoutError } from '../src/index.ts';
 import { tasks } from './fixtures/profile-tasks.ts';

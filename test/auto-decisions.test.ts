@@ -7,7 +7,7 @@ import { plan, TINY_TASK_MS, threadsWorthStarting } from '../src/backends/auto/p
 import { type Admission, admit } from '../src/backends/auto/routes.ts';
 import { Job } from '../src/core/job.ts';
 import type { Outcome } from '../src/core/outcome.ts';
-import { createExecutor } from '../src/index.ts';
+import type { TaskRef } from '../src/index.ts';
 import { resolveOptions } from '../src/options.ts';
 import { tasks as basic } from './fixtures/basic.ts';
 import { tasks } from './fixtures/profile-tasks.ts';
@@ -36,12 +36,16 @@ function fakeClocks(initial: number): ProbeClocks & { share: number } {
 }
 
 /** An auto backend driven directly (its tuning knobs are not executor options). */
-function autoBackend(clocks: ProbeClocks, extra: { monitorWindowMs?: number } = {}): AutoBackend {
-  return new AutoBackend({ ...resolveOptions({ mode: 'auto', workers: 2 }), clocks, ...extra });
+function autoBackend(
+  clocks: ProbeClocks,
+  extra: { monitorWindowMs?: number; workers?: number } = {},
+): AutoBackend {
+  const { workers = 2, ...rest } = extra;
+  return new AutoBackend({ ...resolveOptions({ mode: 'auto', workers }), clocks, ...rest });
 }
 
 /** Starts one job per item, all at once (held by auto); resolves to their outcomes in order. */
-function runAll(backend: AutoBackend, ref: Job['ref'], items: unknown[][]): Promise<Outcome[]> {
+function runAll(backend: AutoBackend, ref: TaskRef, items: unknown[][]): Promise<Outcome[]> {
   return Promise.all(
     items.map(
       (args) => new Promise<Outcome>((resolve) => backend.start([new Job(ref, args, undefined, resolve)])),
@@ -101,6 +105,7 @@ describe('admit: where the next task may start', () => {
     units: 0,
     workers: 2,
     perTaskMs: 1,
+    check: false,
   };
   it('samples one at a time until the loop turns, then up to the limit', () => {
     expect(admit({ ...a, loading: true })).toBeUndefined();
@@ -113,18 +118,22 @@ describe('admit: where the next task may start', () => {
     expect(admit({ ...a, route: 'sync', loopInflight: 1 })).toBeUndefined();
     expect(admit({ ...a, route: 'sync', loopInflight: 1, yielded: true })).toBe('loop');
   });
-  it('threads: two messages per thread; while the pool starts, short tasks run here one at a time', () => {
+  it('threads: two messages per thread; while the pool starts, short tasks run here, long ones queue there', () => {
     const t = { ...a, route: 'threads' as const, poolStarted: true };
-    expect(admit({ ...t, units: 3 })).toBe('pool');
-    expect(admit({ ...t, units: 4 })).toBe('loop');
-    expect(admit({ ...t, units: 4, loopInflight: 1 })).toBeUndefined();
-    expect(admit({ ...t, units: 4, poolReady: true })).toBeUndefined();
-    expect(admit({ ...t, units: 4, perTaskMs: 50 })).toBeUndefined(); // long: wait for a thread
+    expect(admit({ ...t, poolReady: true, units: 3 })).toBe('pool');
+    expect(admit({ ...t, poolReady: true, units: 4 })).toBeUndefined();
+    expect(admit({ ...t, units: 0 })).toBe('loop'); // warming, short task: here
+    expect(admit({ ...t, units: 0, loopInflight: 1 })).toBeUndefined();
+    expect(admit({ ...t, units: 0, perTaskMs: 50 })).toBe('pool'); // warming, long task: queued for a thread
+    expect(admit({ ...t, units: 4, perTaskMs: 50 })).toBeUndefined();
+    // the monitor suspects the tasks now wait: the next one runs here, alone, to see
+    expect(admit({ ...t, poolReady: true, check: true })).toBe('loop');
+    expect(admit({ ...t, poolReady: true, check: true, loopInflight: 1 })).toBeUndefined();
   });
 });
 
 describe('HeldJobs.takeBatch', () => {
-  const job = (timeoutMs?: number) => new Job(basic.square, [1], timeoutMs, () => {});
+  const job = (timeoutMs?: number) => new Job(basic.square as TaskRef, [1], timeoutMs, () => {});
   it('batches single jobs up to the size, keeps a caller’s chunk whole, sends a timed job alone', () => {
     const held = new HeldJobs();
     const singles = [job(), job(), job()];
@@ -171,7 +180,7 @@ describe('auto decides from what it measures (figures injected)', () => {
     try {
       const out = await runAll(
         backend,
-        tasks.wait,
+        tasks.wait as TaskRef,
         Array.from({ length: 40 }, (_, i) => [5, i]),
       );
       expect(out.map((o) => (o.kind === 'ok' ? o.value : o.kind))).toEqual(
@@ -188,7 +197,7 @@ describe('auto decides from what it measures (figures injected)', () => {
     try {
       const out = await runAll(
         backend,
-        tasks.spin,
+        tasks.spin as TaskRef,
         Array.from({ length: 40 }, () => [5]),
       );
       expect(out.every((o) => o.kind === 'ok' && typeof o.value === 'number')).toBe(true);
@@ -203,50 +212,70 @@ describe('auto decides from what it measures (figures injected)', () => {
   });
 
   it('tiny tasks stay on this thread or go to threads in batches, never one message each', async () => {
-    const ex = createExecutor({ mode: 'auto', workers: 2 });
+    const backend = autoBackend(fakeClocks(1));
     try {
       const items = Array.from({ length: 3000 }, (_, i) => i);
-      expect(await ex.map(basic.square, items)).toEqual(items.map((i) => i * i));
-      const stats = ex.stats();
-      const first = (stats.decisions as { chosen: string; batch: number }[])[0]!;
+      const out = await runAll(
+        backend,
+        basic.square as TaskRef,
+        items.map((i) => [i]),
+      );
+      expect(out.map((o) => (o.kind === 'ok' ? o.value : o.kind))).toEqual(items.map((i) => i * i));
+      const first = backend.choice().decisions[0]!;
+      expect(first.verdict).toBe('cpu-bound');
       expect(first.chosen === 'sync' || (first.chosen === 'threads' && first.batch > 1)).toBe(true);
     } finally {
-      await ex.close();
+      await backend.close();
     }
   });
 
   it('moves the work when it changes mid-stream: waiting, then computing', async () => {
-    const clocks = fakeClocks(0);
-    const backend = autoBackend(clocks, { monitorWindowMs: 20 });
-    const changes: string[] = [];
+    const { out, decisions } = await switchMidway(tasks.wait as TaskRef, 10, 0, 1);
+    expect(out.every((o, i) => o.kind === 'ok' && o.value === i)).toBe(true);
+    expect(decisions[0]).toMatchObject({ chosen: 'async', verdict: 'io-bound' });
+    expect(decisions[1]).toMatchObject({ verdict: 'cpu-bound' });
+    expect(decisions[1]!.reason).toMatch(/^The work changed\. CPU-bound/);
+  });
+
+  /**
+   * 2,000 jobs of `ref`, each given [arg, i], held at once (more than the width reaches while sampling);
+   * 20 results after the first decision, the clocks' CPU share turns from `first` to `then`.
+   */
+  async function switchMidway(ref: TaskRef, arg: number, first: number, then: number) {
+    const clocks = fakeClocks(first);
+    const backend = autoBackend(clocks, { monitorWindowMs: 10, workers: 8 });
+    let done = 0;
+    const items = Array.from({ length: 2000 }, (_, i) => i);
     try {
-      let done = 0;
-      const items = Array.from({ length: 400 }, (_, i) => i);
       const out = await Promise.all(
         items.map(
           (i) =>
             new Promise<Outcome>((resolve) =>
               backend.start([
-                new Job(tasks.wait, [5, i], undefined, (o) => {
-                  // after 100 results the "machine" reports the same tasks as computing
-                  if (++done === 100) clocks.share = 1;
-                  const route = backend.choice().chosen;
-                  if (route && changes.at(-1) !== route) changes.push(route);
+                new Job(ref, [arg, i], undefined, (o) => {
+                  if (backend.choice().decisions.length > 0 && ++done === 20) clocks.share = then;
                   resolve(o);
                 }),
               ]),
             ),
         ),
       );
-      expect(out.map((o) => (o.kind === 'ok' ? o.value : o.kind))).toEqual(items);
-      const decisions = backend.choice().decisions;
-      expect(decisions[0]).toMatchObject({ chosen: 'async', verdict: 'io-bound' });
-      expect(decisions[1]).toMatchObject({ verdict: 'cpu-bound' });
-      expect(decisions[1]!.reason).toMatch(/^The work changed\./);
-      expect(changes[0]).toBe('async');
-      expect(changes).toContain(decisions[1]!.chosen);
+      return { out, decisions: backend.choice().decisions };
     } finally {
       await backend.close();
     }
+  }
+
+  it('on threads, "now waiting" is checked on the event loop: tasks that wait move there', async () => {
+    const { out, decisions } = await switchMidway(tasks.wait as TaskRef, 20, 1, 0);
+    expect(out.every((o, i) => o.kind === 'ok' && o.value === i)).toBe(true);
+    expect(decisions.map((d) => d.chosen)).toEqual(['threads', 'async']);
+    expect(decisions[1]!.reason).toMatch(/^The work changed\. I\/O-bound/);
+  });
+
+  it('on threads, tasks that compute stay there even when the CPU figures read low (a busy machine)', async () => {
+    const { out, decisions } = await switchMidway(tasks.spin as TaskRef, 2, 1, 0);
+    expect(out.every((o) => o.kind === 'ok')).toBe(true);
+    expect(decisions.map((d) => d.chosen)).toEqual(['threads']);
   });
 });

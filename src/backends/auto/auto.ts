@@ -28,7 +28,7 @@ import type { Classification } from './classifier.ts';
 import { Decisions } from './decisions.ts';
 import { HeldJobs } from './held.ts';
 import { AdaptiveLimiter } from './limiter.ts';
-import { Monitor } from './monitor.ts';
+import { LoopCheck, Monitor } from './monitor.ts';
 import { threadsWorthStarting } from './plan.ts';
 import { admit } from './routes.ts';
 import { Sampler } from './sampler.ts';
@@ -47,6 +47,7 @@ export class AutoBackend implements Backend {
   #retired: Promise<void>[] = [];
   #ref: TaskRef | undefined;
   #d = new Decisions();
+  #check = new LoopCheck();
   #held = new HeldJobs();
   #flights = new Map<Job, Flight>();
   /** Messages (a job or a batch) in flight on the pool. */
@@ -132,7 +133,10 @@ export class AutoBackend implements Backend {
     } else if (this.#held.size > 0 || this.#flights.size > 0) {
       await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     }
-    await Promise.all([this.#loop.close(cancel), this.#warm.close(cancel), ...this.#retired]);
+    // a pool that never got a task is stopped, not drained: its threads may still be starting
+    const unused =
+      this.#units === 0 && this.#warm.state !== 'ready' ? { reason: 'auto: threads not needed' } : undefined;
+    await Promise.all([this.#loop.close(cancel), this.#warm.close(cancel ?? unused), ...this.#retired]);
     if (this.#closed) return;
     this.#closed = true;
     this.#sampler.conclude();
@@ -175,6 +179,7 @@ export class AutoBackend implements Backend {
       units: this.#units,
       workers: this.#opts.workers,
       perTaskMs: this.#d.perTaskMs,
+      check: this.#check.wanted,
     });
     return where === 'pool' ? this.#warm.pool : where && this.#loop;
   }
@@ -197,6 +202,7 @@ export class AutoBackend implements Backend {
     });
     this.#sampler.inflight(this.#limiter.inflight);
     if (this.#monitor.running) this.#monitor.inflight(this.#executing());
+    if (onLoop && this.#check.wanted && this.#d.route === 'threads') this.#check.started(outers[0]!);
     backend.start(inners);
     if (onLoop) this.#watchIdle();
   }
@@ -225,8 +231,10 @@ export class AutoBackend implements Backend {
     if (flight.unit && --flight.unit.left === 0) this.#units--;
     const wasCold = this.#sampler.phase === 'cold';
     const decided = flight.backend === this.#loop && this.#measured(flight, outcome);
+    const confirmed = this.#check.ended(outer);
     if (decided) this.#decide(this.#sampler.classification!, false);
     else if (wasCold && this.#sampler.coldHeldLoop) this.#speculate();
+    else if (confirmed) this.#changed(confirmed);
     else if (outcome.kind !== 'aborted') this.#watch();
     outer.settle(outcome);
     // announced only now: a listener may cancel work, this job included, and it must be settled first
@@ -280,6 +288,11 @@ export class AutoBackend implements Backend {
     if (!this.#d.verdict || this.#d.route === 'sample') return;
     const c = this.#monitor.taskDone(this.#d.verdict.verdict, this.#executing());
     if (!c) return;
+    if (this.#d.route === 'threads' && c.verdict === 'io-bound') this.#check.suspect(c);
+    else this.#changed(c);
+  }
+
+  #changed(c: Classification): void {
     this.#decide(c, true);
     publishAuto({ event: 'changed', ...this.choice() });
   }

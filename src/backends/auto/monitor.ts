@@ -65,3 +65,42 @@ export class Monitor {
     if (this.#probe.running) this.#probe.stop(this.#tasks);
   }
 }
+
+/**
+ * On threads, a window that reads as waiting is checked on the event loop before the work moves: one
+ * task runs here, and if the loop turns while it runs, it waits. CPU time alone cannot tell tasks that
+ * wait from a machine too busy to give the threads their CPU; the loop can.
+ */
+export class LoopCheck {
+  #suspect: Classification | undefined;
+  #job: object | undefined;
+  #yielded = false;
+
+  /** A window said the tasks wait: check with the next task. */
+  suspect(c: Classification): void {
+    this.#suspect ??= c;
+  }
+
+  /** Whether the next task should run on the loop, as the check. */
+  get wanted(): boolean {
+    return this.#suspect !== undefined && this.#job === undefined;
+  }
+
+  /** `job` is the check: watch whether the loop turns while it runs. */
+  started(job: object): void {
+    this.#job = job;
+    this.#yielded = false;
+    setImmediate(() => {
+      if (this.#job === job) this.#yielded = true;
+    });
+  }
+
+  /** A job ended; if it was the check and the loop turned meanwhile, the suspicion holds: returned. */
+  ended(job: object): Classification | undefined {
+    if (job !== this.#job) return undefined;
+    const held = this.#yielded ? this.#suspect : undefined;
+    this.#job = undefined;
+    this.#suspect = undefined;
+    return held;
+  }
+}

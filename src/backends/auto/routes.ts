@@ -20,6 +20,8 @@ export interface Admission {
   workers: number;
   /** What one task costs on this thread, ms. */
   perTaskMs: number;
+  /** Threads: the next task should run on the loop, to check that the tasks now wait (monitor.ts). */
+  check: boolean;
 }
 
 /** While the threads start, tasks shorter than this go on running here (longer ones wait for a thread). */
@@ -39,10 +41,14 @@ export function admit(a: Admission): 'loop' | 'pool' | undefined {
     case 'sync':
       // one at a time, unless the running ones gave the loop back (they wait: let them overlap)
       return a.yielded ? room : one;
-    case 'threads':
+    case 'threads': {
+      // while the threads start, short tasks go on here (none waits on a thread that is not up yet);
+      // long ones are queued on the pool, which sends them as soon as a thread is up
+      if (a.check) return one;
+      const short = a.perTaskMs < INLINE_WHILE_WARMING_MS;
       // two messages per thread: one running, one waiting there, so no thread waits for this one
-      if (a.poolStarted && a.units < a.workers * 2) return 'pool';
-      // the pool queues what it gets until a thread is up; meanwhile short tasks go on here
-      return !a.poolReady && a.perTaskMs < INLINE_WHILE_WARMING_MS ? one : undefined;
+      if (a.poolStarted && a.units < a.workers * 2 && (a.poolReady || !short)) return 'pool';
+      return !a.poolReady && short ? one : undefined;
+    }
   }
 }

@@ -10,7 +10,7 @@
  *             so long (≥ LONG_TASK_MS, the loop held throughout) that set-up cannot explain it: a job of
  *             a few long tasks must not run a second one here to be sure
  *   sampling  the following tasks, measured together for at least one task's length (median), and until
- *             ≥ minSampleMs and 8 tasks (or 5 × minSampleMs: long ones), or 64 tasks; each task's own
+ *             ≥ minSampleMs and 8 tasks (or 5 × minSampleMs and 3: long ones), or 64 tasks; each task's own
  *             time is kept, and the median says what one costs (first calls are slow: compiling, clones)
  *   io, cpu   the verdict: the event loop with an adaptive width, or threads
  *
@@ -137,7 +137,8 @@ export class Sampler {
       elapsed >= (this.medianTaskMs ?? 0) &&
       (this.#sampled >= MAX_SAMPLE_TASKS ||
         (elapsed >= this.#minSampleMs && this.#sampled >= MIN_SAMPLE_TASKS) ||
-        elapsed >= this.#minSampleMs * 5);
+        // long tasks: three are enough (a median of three survives one stalled by a busy machine)
+        (elapsed >= this.#minSampleMs * 5 && this.#sampled >= 3));
     if (!enough) return false;
     return this.#verdict(classify(this.#stopSample()));
   }
