@@ -44,7 +44,6 @@ export class AutoBackend implements Backend {
   #monitor: Monitor;
   #loop: InlineBackend;
   #warm: WarmPool;
-  #retired: Promise<void>[] = [];
   #ref: TaskRef | undefined;
   #d = new Decisions();
   #check = new LoopCheck();
@@ -65,7 +64,7 @@ export class AutoBackend implements Backend {
     this.#sampler = new Sampler(options.minSampleMs ?? 10, () => this.#pump(), options.clocks);
     this.#limiter = new AdaptiveLimiter({ max: this.window, ...options.limiter });
     this.#monitor = new Monitor(options.clocks, options.monitorWindowMs);
-    this.#warm = this.#newPool();
+    this.#warm = new WarmPool(options, () => this.#pump());
     // sampling and I/O-bound work run here; cloned as on threads, so both phases pass arguments alike
     this.#loop = new InlineBackend({
       mode: 'async',
@@ -113,17 +112,8 @@ export class AutoBackend implements Backend {
 
   /** The choice so far, the figures behind it, and how it moved. */
   choice(): AutoChoice {
-    return describeChoice({
-      route: this.#d.route === 'sample' ? undefined : this.#d.route,
-      classification: this.#d.verdict ?? this.#sampler.classification,
-      plan: this.#d.plan,
-      decisions: this.#d.list,
-      limitHistory: this.#limiter.history,
-      limit: this.#limiter.limit,
-      workers: this.#opts.workers,
-      pool: this.#warm.state,
-      poolWarmMs: this.#warm.warmMs,
-    });
+    const [d, limiter, warm, workers] = [this.#d, this.#limiter, this.#warm, this.#opts.workers];
+    return describeChoice({ d, sampled: this.#sampler.classification, limiter, workers, warm });
   }
 
   async close(cancel?: Cancel): Promise<void> {
@@ -136,7 +126,7 @@ export class AutoBackend implements Backend {
     // a pool that never got a task is stopped, not drained: its threads may still be starting
     const unused =
       this.#units === 0 && this.#warm.state !== 'ready' ? { reason: 'auto: threads not needed' } : undefined;
-    await Promise.all([this.#loop.close(cancel), this.#warm.close(cancel ?? unused), ...this.#retired]);
+    await Promise.all([this.#loop.close(cancel), this.#warm.close(cancel ?? unused)]);
     if (this.#closed) return;
     this.#closed = true;
     this.#sampler.conclude();
@@ -233,8 +223,11 @@ export class AutoBackend implements Backend {
     const decided = flight.backend === this.#loop && this.#measured(flight, outcome);
     const confirmed = this.#check.ended(outer);
     if (decided) this.#decide(this.#sampler.classification!, false);
-    else if (wasCold && this.#sampler.coldHeldLoop) this.#speculate();
-    else if (confirmed) this.#changed(confirmed);
+    else if (wasCold && this.#sampler.coldHeldLoop) {
+      // the first task held the loop: start the threads now if what is held would be worth them
+      const cold = this.#sampler.cold!;
+      if (threadsWorthStarting(cold.wallMs, this.#held.size, this.#opts.workers)) this.#warm.start(outer.ref);
+    } else if (confirmed) this.#changed(confirmed);
     else if (outcome.kind !== 'aborted') this.#watch();
     outer.settle(outcome);
     // announced only now: a listener may cancel work, this job included, and it must be settled first
@@ -256,14 +249,6 @@ export class AutoBackend implements Backend {
     return !dropped && this.#d.route === 'sample' && this.#sampler.taskDone(this.#limiter.inflight, ms);
   }
 
-  /** The first task held the loop: start the threads now if what is held would be worth them. */
-  #speculate(): void {
-    const cold = this.#sampler.cold;
-    if (cold && this.#ref && threadsWorthStarting(cold.wallMs, this.#held.size, this.#opts.workers)) {
-      this.#warm.start(this.#ref);
-    }
-  }
-
   /** Where the work goes from now on, given what was measured; `changed`: the work changed mid-stream. */
   #decide(c: Classification, changed: boolean): void {
     const p = this.#d.decide(c, {
@@ -273,13 +258,8 @@ export class AutoBackend implements Backend {
       poolStarted: this.#warm.started,
       changed,
     });
-    if (p.route === 'threads') {
-      if (this.#warm.state === 'closed') this.#warm = this.#newPool();
-      this.#warm.start(this.#ref!);
-    } else if (this.#warm.started && this.#units === 0 && !changed) {
-      // started on a guess that did not hold: the threads never ran a task
-      this.#retired.push(this.#warm.close({ reason: 'auto: threads not needed' }));
-    }
+    if (p.route === 'threads') this.#warm.start(this.#ref!);
+    else if (this.#units === 0 && !changed) this.#warm.retire(); // started on a guess that did not hold
     this.#monitor.begin(this.#executing());
   }
 
@@ -301,10 +281,6 @@ export class AutoBackend implements Backend {
   #executing(): number {
     const loop = this.#d.route === 'async' ? this.#limiter.inflight : Math.min(this.#limiter.inflight, 1);
     return loop + Math.min(this.#units, this.#opts.workers);
-  }
-
-  #newPool(): WarmPool {
-    return new WarmPool(this.#opts, () => this.#pump());
   }
 
   #checkIdle(): void {

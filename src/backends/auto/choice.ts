@@ -56,42 +56,45 @@ export function sampleOf(c: Classification | undefined): AutoChoice['sample'] {
   );
 }
 
-/** Everything `describeChoice` turns into an AutoChoice. */
+/** Everything `describeChoice` turns into an AutoChoice (auto's parts, as they stand). */
 export interface ChoiceState {
-  route: Route | undefined;
-  classification: Classification | undefined;
-  plan: Plan | undefined;
-  decisions: readonly AutoDecision[];
-  limitHistory: readonly LimitChange[];
-  /** The adaptive limit now. */
-  limit: number;
+  /** The decisions so far (decisions.ts). */
+  d: {
+    route: Route | 'sample';
+    verdict: Classification | undefined;
+    plan: Plan | undefined;
+    list: readonly AutoDecision[];
+  };
+  /** Before any decision: what the sample measured so far. */
+  sampled: Classification | undefined;
+  limiter: { history: readonly LimitChange[]; limit: number };
   workers: number;
-  pool: AutoChoice['pool'];
-  poolWarmMs: number | undefined;
+  warm: { state: AutoChoice['pool']; warmMs: number | undefined };
 }
 
 /** The choice as stats() reports it: where the work runs, why, and how the width moved. */
-export function describeChoice(s: ChoiceState): AutoChoice {
-  const width = s.route === 'threads' ? s.workers : s.route === 'sync' ? 1 : s.limit;
-  const last = s.decisions.at(-1);
+export function describeChoice({ d, sampled, limiter, workers, warm }: ChoiceState): AutoChoice {
+  const route = d.route === 'sample' ? undefined : d.route;
+  const classification = d.verdict ?? sampled;
+  const width = route === 'threads' ? workers : route === 'sync' ? 1 : limiter.limit;
   const widths: AutoWidth[] = [];
   // the width as it moved: the adaptive limit while on the event loop, the thread count on threads
-  for (const d of s.decisions) {
-    if (d.chosen !== 'async')
-      widths.push({ atMs: d.atMs, width: d.chosen === 'threads' ? s.workers : 1, why: d.chosen });
+  for (const x of d.list) {
+    if (x.chosen !== 'async')
+      widths.push({ atMs: x.atMs, width: x.chosen === 'threads' ? workers : 1, why: x.chosen });
   }
-  for (const h of s.limitHistory)
+  for (const h of limiter.history)
     widths.push({ atMs: Math.round(h.atMs * 10) / 10, width: h.limit, why: h.why });
   widths.sort((a, b) => a.atMs - b.atMs);
   return {
-    chosen: s.route,
-    verdict: s.classification?.verdict,
+    chosen: route,
+    verdict: classification?.verdict,
     width,
-    reason: last?.reason ?? s.classification?.reason,
-    sample: sampleOf(s.classification),
-    decisions: [...s.decisions],
+    reason: d.list.at(-1)?.reason ?? classification?.reason,
+    sample: sampleOf(classification),
+    decisions: [...d.list],
     widths: widths.slice(-200),
-    pool: s.pool,
-    poolWarmMs: s.poolWarmMs === undefined ? undefined : Math.round(s.poolWarmMs),
+    pool: warm.state,
+    poolWarmMs: warm.warmMs === undefined ? undefined : Math.round(warm.warmMs),
   };
 }

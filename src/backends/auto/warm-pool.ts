@@ -24,7 +24,7 @@ export class WarmPool {
   #state: PoolState = 'none';
   #startedAt = 0;
   #warmMs: number | undefined;
-  #closing: Promise<void> | undefined;
+  #closings: Promise<void>[] = [];
 
   /** `ready` is called once, when the first thread has started (work may go to the pool now). */
   constructor(options: ResolvedOptions, ready: () => void) {
@@ -50,38 +50,53 @@ export class WarmPool {
     return this.started ? this.#pool : undefined;
   }
 
-  /** Starts every thread, each importing `ref`'s module; does nothing if started already. */
+  /**
+   * Starts every thread, each importing `ref`'s module; does nothing if started already. After a close
+   * (threads were not needed, then the work changed) it starts a new pool.
+   */
   start(ref: TaskRef): void {
-    if (this.#state !== 'none') return;
+    if (this.started) return;
     this.#state = 'warming';
+    this.#warmMs = undefined;
     this.#startedAt = performance.now();
     const pool = new Pool({ ...this.#opts, mode: 'threads', transport: threadTransport });
     this.#pool = pool;
-    const jobs = Array.from(
-      { length: this.#opts.workers },
-      // whatever the outcome (an initializer that throws breaks the pool): the real jobs will say so
-      () => new Job(warmTasks.warm as TaskRef, [ref.module, ref.name], undefined, () => this.#warmed()),
-    );
-    for (const job of jobs) pool.start([job]); // one each: the pool spawns a thread per job
+    for (let i = 0; i < this.#opts.workers; i++) {
+      // one job each: the pool spawns a thread per job. Whatever the outcome (an initializer that
+      // throws breaks the pool), the real jobs will say so.
+      const job = new Job(warmTasks.warm as TaskRef, [ref.module, ref.name], undefined, () =>
+        this.#warmed(pool),
+      );
+      pool.start([job]);
+    }
   }
 
   stats(): { running: number; queued: number; workers: number } | undefined {
-    return this.#pool?.stats();
+    return this.started ? this.#pool?.stats() : undefined;
   }
 
-  /** Closes the pool (drains it, or stops it given `cancel`); later calls wait for the same close. */
-  close(cancel?: { reason: unknown }): Promise<void> {
-    if (this.#state === 'none') this.#state = 'closed';
-    this.#closing ??= (async () => {
-      const pool = this.#pool;
-      this.#state = 'closed';
-      await pool?.close(cancel);
-    })();
-    return this.#closing;
+  /** The threads are not needed (they never ran a task): stop them, without waiting. */
+  retire(): void {
+    if (!this.started) return;
+    this.#closings.push(this.#stop({ reason: 'auto: threads not needed' }));
   }
 
-  #warmed(): void {
-    if (this.#state !== 'warming') return;
+  /** Closes the pool (drains it, or stops it given `cancel`), and waits for any retired one. */
+  async close(cancel?: { reason: unknown }): Promise<void> {
+    const closing = this.started ? this.#stop(cancel) : Promise.resolve();
+    await Promise.all([closing, ...this.#closings]);
+    this.#state = 'closed';
+  }
+
+  #stop(cancel: { reason: unknown } | undefined): Promise<void> {
+    const pool = this.#pool!;
+    this.#pool = undefined;
+    this.#state = 'closed';
+    return pool.close(cancel);
+  }
+
+  #warmed(pool: Pool): void {
+    if (this.#state !== 'warming' || pool !== this.#pool) return;
     this.#warmMs = performance.now() - this.#startedAt;
     this.#state = 'ready';
     this.#ready();
