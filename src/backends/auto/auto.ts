@@ -222,16 +222,17 @@ export class AutoBackend implements Backend {
     const wasCold = this.#sampler.phase === 'cold';
     const decided = flight.backend === this.#loop && this.#measured(flight, outcome);
     const confirmed = this.#check.ended(outer);
+    let changed = false;
     if (decided) this.#decide(this.#sampler.classification!, false);
     else if (wasCold && this.#sampler.coldHeldLoop) {
       // the first task held the loop: start the threads now if what is held would be worth them
       const cold = this.#sampler.cold!;
       if (threadsWorthStarting(cold.wallMs, this.#held.size, this.#opts.workers)) this.#warm.start(outer.ref);
-    } else if (confirmed) this.#changed(confirmed);
-    else if (outcome.kind !== 'aborted') this.#watch();
+    } else if (confirmed) changed = this.#decide(confirmed, true);
+    else if (outcome.kind !== 'aborted') changed = this.#watch();
     outer.settle(outcome);
     // announced only now: a listener may cancel work, this job included, and it must be settled first
-    if (decided) publishAuto({ event: 'chosen', ...this.choice() });
+    if (decided || changed) publishAuto({ event: decided ? 'chosen' : 'changed', ...this.choice() });
     this.#pump();
   }
 
@@ -250,7 +251,7 @@ export class AutoBackend implements Backend {
   }
 
   /** Where the work goes from now on, given what was measured; `changed`: the work changed mid-stream. */
-  #decide(c: Classification, changed: boolean): void {
+  #decide(c: Classification, changed: boolean): true {
     const p = this.#d.decide(c, {
       medianTaskMs: this.#sampler.medianTaskMs,
       held: this.#held.size,
@@ -261,20 +262,17 @@ export class AutoBackend implements Backend {
     if (p.route === 'threads') this.#warm.start(this.#ref!);
     else if (this.#units === 0 && !changed) this.#warm.retire(); // started on a guess that did not hold
     this.#monitor.begin(this.#executing());
+    return true;
   }
 
-  /** After the verdict: a window of the monitor may say the work changed. */
-  #watch(): void {
-    if (!this.#d.verdict || this.#d.route === 'sample') return;
+  /** After the verdict: a window of the monitor may say the work changed. Returns true if it moved. */
+  #watch(): boolean {
+    if (!this.#d.verdict || this.#d.route === 'sample') return false;
     const c = this.#monitor.taskDone(this.#d.verdict.verdict, this.#executing());
-    if (!c) return;
-    if (this.#d.route === 'threads' && c.verdict === 'io-bound') this.#check.suspect(c);
-    else this.#changed(c);
-  }
-
-  #changed(c: Classification): void {
-    this.#decide(c, true);
-    publishAuto({ event: 'changed', ...this.choice() });
+    if (!c) return false;
+    if (this.#d.route !== 'threads' || c.verdict !== 'io-bound') return this.#decide(c, true);
+    this.#check.suspect(c); // confirmed (or not) by the next task, run on the loop
+    return false;
   }
 
   /** Tasks actually executing (queued ones do not count): what the monitor divides CPU time by. */
