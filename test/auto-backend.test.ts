@@ -21,6 +21,12 @@ describe('classify', () => {
       classify({ wallMs: 50, cpuMs: 49, taskMs: 50, elu: 0.99, loopDelayMs: 50, tasks: 1 }).verdict,
     ).toBe('cpu-bound');
   });
+  it('does not take one stall of a busy machine for tasks holding the loop', () => {
+    // 64 downloads of ~92 ms: the loop turned often, typically held 2 ms; once it stalled 74 ms
+    const m = { wallMs: 150, cpuMs: 3, taskMs: 13_000, elu: 1, loopDelayMs: 74, tasks: 64, medianTaskMs: 92 };
+    expect(classify({ ...m, heldMs: 2 }).verdict).toBe('io-bound');
+    expect(classify({ ...m, heldMs: 74 }).verdict).toBe('cpu-bound'); // held that long every time: blocking
+  });
   it('calls work that holds the loop without computing CPU-bound', () => {
     const c = classify({ wallMs: 50, cpuMs: 1, taskMs: 50, elu: 0.98, loopDelayMs: 50, tasks: 2 });
     expect(c.verdict).toBe('cpu-bound');

@@ -30,6 +30,12 @@ export interface Measurement {
   loopDelayMs: number;
   /** Tasks that finished in the sample. */
   tasks: number;
+  /**
+   * How long the loop was held at a time, ms: its typical (median) delay if it turned often — one stall
+   * of a busy machine or a garbage collection is not the tasks holding it — else its longest delay.
+   * Defaults to `loopDelayMs`.
+   */
+  heldMs?: number | undefined;
   /** The median of the tasks' own running times, ms, when known (else task time per task stands in). */
   medianTaskMs?: number | undefined;
 }
@@ -64,7 +70,7 @@ export function classify(m: Measurement): Classification {
     };
   }
   // a task that holds the loop delays it by about its whole length (start-up work or a co-located server does not)
-  if (m.elu >= BLOCKED_LOOP_ELU && m.loopDelayMs >= perTaskMs * 0.8) {
+  if (m.elu >= BLOCKED_LOOP_ELU && (m.heldMs ?? m.loopDelayMs) >= perTaskMs * 0.8) {
     return {
       ...m,
       cpuRatio,
@@ -86,6 +92,7 @@ export function merge(a: Measurement, b: Measurement): Measurement {
     taskMs: a.taskMs + b.taskMs,
     elu: wallMs > 0 ? (a.elu * a.wallMs + b.elu * b.wallMs) / wallMs : 0,
     loopDelayMs: Math.max(a.loopDelayMs, b.loopDelayMs),
+    heldMs: Math.max(a.heldMs ?? a.loopDelayMs, b.heldMs ?? b.loopDelayMs),
     tasks: a.tasks + b.tasks,
     medianTaskMs: b.medianTaskMs ?? a.medianTaskMs,
   };
@@ -184,17 +191,27 @@ export class Probe {
     const lag = this.#timer ? performance.now() - this.#timerDue : this.#timerLag;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    // the loop turned often: its typical delay says how long it was held (see heldMs)
+    const turned = histogram !== undefined && histogram.count >= TYPICAL_DELAY_SAMPLES;
     const histMax = histogram && histogram.count > 0 ? histogram.max / 1e6 : 0;
     this.#cpu0 = undefined;
     return {
       wallMs,
       cpuMs,
       taskMs: this.#taskMs,
-      elu: Number.isFinite(elu) ? elu : 0,
+      elu: finite(elu),
       loopDelayMs: Math.max(lag, histMax),
+      heldMs: turned ? histogram.percentile(50) / 1e6 : Math.max(lag, histMax),
       tasks,
     };
   }
+}
+
+/** Loop-delay samples (10 ms apart) from which the typical delay stands for the loop's. */
+const TYPICAL_DELAY_SAMPLES = 4;
+
+function finite(x: number): number {
+  return Number.isFinite(x) ? x : 0;
 }
 
 function fmt(ms: number): string {
