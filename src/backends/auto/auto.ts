@@ -244,7 +244,9 @@ export class AutoBackend implements Backend {
     const dropped = outcome.kind === 'aborted'; // cancelled: says nothing about the work
     if (dropped) this.#limiter.onDrop();
     const ms = performance.now() - flight.startedAt;
-    if (!dropped) this.#limiter.onSample(ms, outcome.kind === 'ok');
+    const sized = this.#d.route === 'sample' || this.#d.route === 'async'; // the width matters there only
+    if (!dropped && sized) this.#limiter.onSample(ms, outcome.kind === 'ok');
+    else if (!dropped) this.#limiter.onEnd();
     this.#sampler.inflight(this.#limiter.inflight);
     if (this.#limiter.inflight === 0) this.#yielded = false;
     return !dropped && this.#d.route === 'sample' && this.#sampler.taskDone(this.#limiter.inflight, ms);

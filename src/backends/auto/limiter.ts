@@ -126,6 +126,11 @@ export class AdaptiveLimiter {
     return true;
   }
 
+  /** A released task ended where the width does not matter (sync, threads): only the count follows. */
+  onEnd(): void {
+    this.#inflight = Math.max(0, this.#inflight - 1);
+  }
+
   /** A released task ended without telling anything about the service (cancelled). */
   onDrop(): void {
     this.#inflight = Math.max(0, this.#inflight - 1);
