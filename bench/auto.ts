@@ -1,150 +1,197 @@
 /**
- * Adaptive concurrency, benchmarked: mode auto on the embedded demo sites behind a server-side capacity
- * limit, against every fixed width — does it find the width itself? Goal: ≥ 90% of the best fixed
- * width's throughput, untuned. Build first (`npm run build`); run with `npx tsx bench/auto.ts`.
+ * Does `auto` ever lose? For each job of issue 12, a sweep of fixed modes and widths and `auto` side by
+ * side in one run, every run cold in a fresh child process (bench/auto-job.ts: pool start-up included,
+ * process start not), and auto's regret: auto's wall time ÷ the best fixed one's. Goal: ≤ 1.10 on every job.
+ * Build first (`npm run build`); run with `npx tsx bench/auto.ts`.
  *
- * The sites and their capacity limit run in a child process (bench/fixtures/capacity-sites.mjs), as a
- * real server runs elsewhere. Fixed widths: conc async with `workers: w`, and the peer, p-map at the same
- * concurrency over the same download function (what a p-map/p-limit user does: pick a number).
+ * Jobs: the lab's I/O job at 50 and 5 ms latency (embedded sites, 160 URLs); the article's CPU job (20
+ * sums from 5,000,000), the lab's (20 sums from 100,000,000), three very long sums; a task that waits
+ * 10 ms then computes 10 ms (240 of them); 1,200 downloads from a server that serves 16 (and 64) at
+ * once and queues the rest, and from one whose latency grows with its load (bench/fixtures/load-sites.mjs);
+ * 100,000 tiny CPU tasks. All servers listen on 127.0.0.1 in child processes.
  *
- * Options: --capacity N,… (16,64) · --latency MS (20) · --items N (default: 50 service rounds, capacity × 50,
- *          at least 800) · --runs N (2)
+ * The load average is printed before and after; above 1.5 the figures are printed but flagged as not
+ * comparable (a shared machine says nothing about timings, only roughly about ratios within one run).
+ *
+ * Options: --jobs a,b (default all) · --runs N (1: best of N per configuration) · --quick (tiny sizes:
+ *          a smoke test of the harness, not a measurement)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
-import pMap from 'p-map';
-import { subscribeAuto } from '../dist/backends/auto/channel.js';
-import { downloadSite, initSession, releaseSession } from '../dist/workloads/io.js';
-import { runIoJob } from '../dist/workloads/io-job.js';
+import { parseArgs, promisify } from 'node:util';
 
+const run = promisify(execFile);
 const { values } = parseArgs({
   options: {
-    capacity: { type: 'string', default: '16,64' },
-    latency: { type: 'string', default: '20' },
-    items: { type: 'string' },
-    runs: { type: 'string', default: '2' },
+    jobs: { type: 'string' },
+    runs: { type: 'string', default: '1' },
+    quick: { type: 'boolean', default: false },
   },
 });
-const LATENCY = Number(values.latency);
 const RUNS = Number(values.runs);
+const QUICK = values.quick;
 
-async function startCapacitySites(capacity: number): Promise<{ origin: string; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['bench/fixtures/capacity-sites.mjs', String(capacity), String(LATENCY)],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
+interface Config {
+  mode: string;
+  workers?: number;
+  chunk?: number;
+}
+
+const IO_SWEEP: Config[] = [
+  { mode: 'async', workers: 4 },
+  { mode: 'async', workers: 16 },
+  { mode: 'async', workers: 64 },
+  { mode: 'async', workers: 256 },
+  { mode: 'async' },
+  { mode: 'threads', workers: 5 },
+];
+const CPU_SWEEP: Config[] = [
+  { mode: 'sync' },
+  { mode: 'threads', workers: 1 },
+  { mode: 'threads', workers: 2 },
+  { mode: 'threads', workers: 4 },
+  { mode: 'processes', workers: 2 },
+];
+
+/** Each job: its sweep, and the server it needs (started once for the whole sweep, as a real one runs elsewhere). */
+const JOBS: Record<string, { what: string; sweep: Config[]; server?: [string, string[]] }> = {
+  io50: { what: "the lab's I/O job, 50 ms latency", sweep: IO_SWEEP },
+  io5: { what: "the lab's I/O job, 5 ms latency", sweep: IO_SWEEP },
+  'cpu-article': { what: "the article's CPU job", sweep: CPU_SWEEP },
+  'cpu-lab': { what: "the lab's CPU job", sweep: CPU_SWEEP },
+  'cpu-long': { what: 'three very long sums', sweep: [...CPU_SWEEP, { mode: 'threads', workers: 3 }] },
+  mixed: {
+    what: 'wait 10 ms, then compute 10 ms',
+    sweep: [{ mode: 'sync' }, { mode: 'async', workers: 16 }, { mode: 'async' }, ...CPU_SWEEP.slice(1, 4)],
+  },
+  cap16: {
+    what: 'a server serving 16 at once (20 ms)',
+    sweep: IO_SWEEP,
+    server: ['bench/fixtures/capacity-sites.mjs', ['16', '20']],
+  },
+  cap64: {
+    what: 'a server serving 64 at once (20 ms)',
+    sweep: IO_SWEEP,
+    server: ['bench/fixtures/capacity-sites.mjs', ['64', '20']],
+  },
+  grow: {
+    what: 'latency 20 ms × (1 + load/64)',
+    sweep: IO_SWEEP,
+    server: ['bench/fixtures/load-sites.mjs', ['20', '64']],
+  },
+  tiny: {
+    what: '100,000 tiny CPU tasks',
+    sweep: [
+      { mode: 'sync' },
+      { mode: 'async' },
+      { mode: 'threads', workers: 2 },
+      { mode: 'threads', workers: 2, chunk: 1000 },
+    ],
+  },
+};
+
+async function startServer(
+  script: string,
+  args: string[],
+): Promise<{ origin: string; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, [script, ...args], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
   const origin = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d;
-      const m = /ready (http:\/\/\S+)/.exec(out);
+      const m = /ready (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) resolve(m[1]!);
     });
-    child.once('exit', (code) => reject(new Error(`capacity-sites exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
-  return {
-    origin,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { origin, stop };
 }
 
-/** Enough downloads for ~50 rounds of the server's capacity, so the start-up (sampling, ramp) is amortized as in a real job. */
-function itemsFor(capacity: number): number {
-  return values.items ? Number(values.items) : Math.max(800, capacity * 50);
+interface Result {
+  seconds: number;
+  failed: number;
+  auto?: { chosen?: string; width: number; decisions: string[]; maxWidth: number; poolWarmMs?: number };
 }
 
-function urls(origin: string, items: number): string[] {
-  return Array.from({ length: items }, (_, i) => `${origin}${i % 2 === 0 ? '/jython' : '/dice'}`);
+/** One cold run: a fresh process for one configuration. */
+async function once(job: string, c: Config, origin: string | undefined): Promise<Result> {
+  const args = ['--import', 'tsx', 'bench/auto-job.ts', job, c.mode];
+  if (c.workers !== undefined) args.push('--workers', String(c.workers));
+  if (c.chunk !== undefined) args.push('--chunk', String(c.chunk));
+  if (origin) args.push('--origin', origin);
+  if (QUICK) args.push('--quick');
+  const { stdout } = await run(process.execPath, args, { timeout: 300_000, maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Result;
 }
 
-async function concFixed(list: string[], width: number): Promise<number> {
-  const r = await runIoJob({ mode: 'async', workers: width, urls: list });
-  if (r.failed > 0) throw new Error(`${r.failed} downloads failed at width ${width}`);
-  return r.seconds;
-}
-
-async function pMapFixed(list: string[], width: number): Promise<number> {
-  const t0 = performance.now();
-  initSession({}, 'bench-pmap');
-  try {
-    const results = await pMap(list, (url) => downloadSite(url), { concurrency: width });
-    if (results.some((r) => r.error !== undefined)) throw new Error('p-map: downloads failed');
-  } finally {
-    await releaseSession('bench-pmap');
+async function best(job: string, c: Config, origin: string | undefined): Promise<Result> {
+  let top: Result | undefined;
+  for (let i = 0; i < RUNS; i++) {
+    const r = await once(job, c, origin);
+    if (!top || r.seconds < top.seconds) top = r;
   }
-  return (performance.now() - t0) / 1000;
+  return top!;
 }
 
-async function concAuto(
-  list: string[],
-): Promise<{ seconds: number; width: number; chosen: string | undefined }> {
-  let width = 0;
-  let peak = 0;
-  let chosen: string | undefined;
-  const stop = subscribeAuto((e) => {
-    if (e.chosen) chosen = e.chosen;
-    width = e.width;
-    peak = Math.max(peak, e.width);
-  });
-  try {
-    const r = await runIoJob({ mode: 'auto', urls: list });
-    if (r.failed > 0) throw new Error(`${r.failed} downloads failed in auto`);
-    return { seconds: r.seconds, width, chosen };
-  } finally {
-    stop();
-  }
+function label(c: Config): string {
+  const w = c.workers === undefined ? (c.mode === 'async' ? ' ∞' : '') : ` ${c.workers}`;
+  return `${c.mode}${w}${c.chunk ? `, chunks of ${c.chunk}` : ''}`;
 }
 
-function best(values: number[]): number {
-  return Math.min(...values);
-}
-
+const load0 = loadavg()[0]!;
+const names = values.jobs ? values.jobs.split(',') : Object.keys(JOBS);
 console.log(
-  `bench/auto — downloads from the demo sites (latency ${LATENCY} ms) behind a capacity limit; ` +
-    `${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(2)}, best of ${RUNS} runs\n`,
+  `bench/auto — auto's regret (auto ÷ best fixed), each run cold in a fresh process; ${availableParallelism()} cores; ` +
+    `load ${load0.toFixed(2)} before${QUICK ? '; --quick: tiny sizes, a smoke test only' : ''}\n`,
 );
-for (const capacity of values.capacity!.split(',').map(Number)) {
-  const sites = await startCapacitySites(capacity);
+const summary: { job: string; best: string; regret: number; chosen: string }[] = [];
+for (const job of names) {
+  const spec = JOBS[job];
+  if (!spec) throw new Error(`unknown job ${job}; known: ${Object.keys(JOBS).join(', ')}`);
+  const server = spec.server ? await startServer(...spec.server) : undefined;
   try {
-    const ITEMS = itemsFor(capacity);
-    const list = urls(sites.origin, ITEMS);
-    const widths = [capacity / 4, capacity / 2, capacity, capacity * 2, capacity * 4].map((w) =>
-      Math.max(1, Math.round(w)),
-    );
-    const rows: { name: string; seconds: number }[] = [];
-    for (const w of widths) {
-      const runs: number[] = [];
-      for (let i = 0; i < RUNS; i++) runs.push(await concFixed(list, w));
-      rows.push({ name: `conc async, workers ${w}`, seconds: best(runs) });
-    }
-    for (const w of [capacity, capacity * 4]) {
-      const runs: number[] = [];
-      for (let i = 0; i < RUNS; i++) runs.push(await pMapFixed(list, w));
-      rows.push({ name: `p-map, concurrency ${w}`, seconds: best(runs) });
-    }
-    const autoRuns: Awaited<ReturnType<typeof concAuto>>[] = [];
-    for (let i = 0; i < RUNS; i++) autoRuns.push(await concAuto(list));
-    const auto = autoRuns.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-    const bestFixed = best(rows.filter((r) => r.name.startsWith('conc')).map((r) => r.seconds));
-    console.log(
-      `capacity ${capacity} (floor ${((Math.ceil(ITEMS / capacity) * LATENCY) / 1000).toFixed(2)} s):`,
-    );
-    for (const r of rows) {
+    const rows: { name: string; r: Result }[] = [];
+    // --quick proves the harness: a shorter sweep (no processes, no extreme widths)
+    const sweep = QUICK
+      ? spec.sweep.filter((c) => c.mode !== 'processes' && c.workers !== 4 && c.workers !== 256)
+      : spec.sweep;
+    for (const c of sweep) rows.push({ name: label(c), r: await best(job, c, server?.origin) });
+    const auto = await best(job, { mode: 'auto' }, server?.origin);
+    const fixed = rows.filter((row) => row.r.failed === 0);
+    const top = fixed.reduce((a, b) => (b.r.seconds < a.r.seconds ? b : a), fixed[0]!);
+    console.log(`${job}: ${spec.what}`);
+    for (const { name, r } of rows) {
+      const failed = r.failed > 0 ? `  (${r.failed} failed)` : '';
       console.log(
-        `  ${r.name.padEnd(26)} ${r.seconds.toFixed(2)} s  ${(ITEMS / r.seconds).toFixed(0).padStart(5)} req/s  ${((bestFixed / r.seconds) * 100).toFixed(0).padStart(3)}% of best fixed`,
+        `  ${name.padEnd(24)} ${r.seconds.toFixed(3)} s  ${(r.seconds / top.r.seconds).toFixed(2)}×${failed}`,
       );
     }
-    const ratio = bestFixed / auto.seconds;
+    const regret = auto.seconds / top.r.seconds;
+    const a = auto.auto;
+    const how = a
+      ? `${a.decisions.join(' → ') || 'no decision'}, width ${a.width} (max ${a.maxWidth})${a.poolWarmMs !== undefined ? `, pool ready in ${a.poolWarmMs} ms` : ''}`
+      : '';
     console.log(
-      `  ${'conc auto (untuned)'.padEnd(26)} ${auto.seconds.toFixed(2)} s  ${(ITEMS / auto.seconds).toFixed(0).padStart(5)} req/s  ${(ratio * 100).toFixed(0).padStart(3)}% of best fixed — chose ${auto.chosen}, final width ${auto.width} ${ratio >= 0.9 ? '(goal ≥ 90% met)' : '(goal ≥ 90% MISSED)'}\n`,
+      `  ${'auto'.padEnd(24)} ${auto.seconds.toFixed(3)} s  regret ${regret.toFixed(2)} ${regret <= 1.1 ? '(≤ 1.10)' : '(> 1.10)'} — ${how}${auto.failed ? ` (${auto.failed} failed)` : ''}\n`,
     );
+    summary.push({ job, best: top.name, regret, chosen: a?.chosen ?? '—' });
   } finally {
-    await sites.stop();
+    await server?.stop();
   }
 }
+const load1 = loadavg()[0]!;
+console.log('job            best fixed                 auto chose  regret');
+for (const s of summary) {
+  console.log(`${s.job.padEnd(14)} ${s.best.padEnd(26)} ${s.chosen.padEnd(11)} ${s.regret.toFixed(2)}`);
+}
+const noisy = Math.max(load0, load1) > 1.5;
+console.log(
+  `\nload ${load0.toFixed(2)} before, ${load1.toFixed(2)} after${noisy ? ' — above 1.5: these figures are NOT comparable (a busy machine); use them for direction only' : ''}`,
+);

@@ -23,7 +23,8 @@ describe('auto announces its choice', () => {
     );
   });
 
-  it('words an undecided run and a threads choice', () => {
+  it('words an undecided run, a threads choice and a sync choice', () => {
+    const none = { decisions: [], widths: [], pool: 'none' as const, poolWarmMs: undefined };
     expect(
       describeAutoChoice({
         chosen: undefined,
@@ -31,6 +32,7 @@ describe('auto announces its choice', () => {
         width: 10,
         reason: undefined,
         sample: undefined,
+        ...none,
       }),
     ).toBe('auto ran every task while still measuring (too few to decide)');
     expect(
@@ -40,7 +42,18 @@ describe('auto announces its choice', () => {
         width: 4,
         reason: 'CPU-bound: x',
         sample: undefined,
+        ...none,
       }),
     ).toBe('auto chose threads, 4 threads — CPU-bound: x');
+    expect(
+      describeAutoChoice({
+        chosen: 'sync',
+        verdict: 'cpu-bound',
+        width: 1,
+        reason: 'CPU-bound: tiny',
+        sample: undefined,
+        ...none,
+      }),
+    ).toBe('auto chose sync, one task at a time on this thread — CPU-bound: tiny');
   });
 });

@@ -6,9 +6,12 @@ import { channel } from 'node:diagnostics_channel';
 import type { AutoChoice } from './choice.ts';
 import type { LimitChange } from './limiter.ts';
 
-/** One announcement: `chosen` once the verdict is in, `closed` with the final width when the executor closes. */
+/**
+ * One announcement: `chosen` once the verdict is in, `changed` when the work changed mid-stream and
+ * moved, `closed` with the final width when the executor closes.
+ */
 export interface AutoEvent extends AutoChoice {
-  event: 'chosen' | 'closed';
+  event: 'chosen' | 'changed' | 'closed';
   /** closed: how the adaptive width moved (its last 200 changes). */
   history?: LimitChange[] | undefined;
 }
@@ -38,7 +41,12 @@ export function describeAutoChoice(choice: AutoChoice): string {
   if (choice.chosen === undefined) {
     return `auto ran every task while still measuring (too few to decide)${choice.reason ? `; ${choice.reason}` : ''}`;
   }
-  const width = choice.chosen === 'threads' ? `${choice.width} threads` : `width ${choice.width} at the end`;
+  const width =
+    choice.chosen === 'threads'
+      ? `${choice.width} threads`
+      : choice.chosen === 'sync'
+        ? 'one task at a time on this thread'
+        : `width ${choice.width} at the end`;
   return `auto chose ${choice.chosen}, ${width} — ${choice.reason ?? choice.verdict}`;
 }
 

@@ -30,6 +30,14 @@ export interface Measurement {
   loopDelayMs: number;
   /** Tasks that finished in the sample. */
   tasks: number;
+  /**
+   * How long the loop was held at a time, ms: its typical (median) delay if it turned often — one stall
+   * of a busy machine or a garbage collection is not the tasks holding it — else its longest delay.
+   * Defaults to `loopDelayMs`.
+   */
+  heldMs?: number | undefined;
+  /** The median of the tasks' own running times, ms, when known (else task time per task stands in). */
+  medianTaskMs?: number | undefined;
 }
 
 export interface Classification extends Measurement {
@@ -49,7 +57,7 @@ export const BLOCKED_LOOP_ELU = 0.75;
 export function classify(m: Measurement): Classification {
   const taskMs = m.taskMs > 0 ? m.taskMs : m.wallMs;
   const cpuRatio = taskMs > 0 ? Math.min(m.cpuMs / taskMs, 1) : 0;
-  const perTaskMs = m.tasks > 0 ? taskMs / m.tasks : taskMs;
+  const perTaskMs = m.medianTaskMs ?? (m.tasks > 0 ? taskMs / m.tasks : taskMs);
   const figures =
     `CPU ${fmt(m.cpuMs)} ms over ${fmt(taskMs)} ms of task time (${pct(cpuRatio)}), ` +
     `event loop busy ${pct(m.elu)}, longest loop delay ${fmt(m.loopDelayMs)} ms`;
@@ -62,7 +70,7 @@ export function classify(m: Measurement): Classification {
     };
   }
   // a task that holds the loop delays it by about its whole length (start-up work or a co-located server does not)
-  if (m.elu >= BLOCKED_LOOP_ELU && m.loopDelayMs >= perTaskMs * 0.8) {
+  if (m.elu >= BLOCKED_LOOP_ELU && (m.heldMs ?? m.loopDelayMs) >= perTaskMs * 0.8) {
     return {
       ...m,
       cpuRatio,
@@ -75,14 +83,54 @@ export function classify(m: Measurement): Classification {
   return { ...m, cpuRatio, verdict: 'io-bound', reason: `I/O-bound: the task mostly waits — ${figures}.` };
 }
 
+/** Two consecutive measurements as one (times add up; the loop's utilization is weighted by wall time). */
+export function merge(a: Measurement, b: Measurement): Measurement {
+  const wallMs = a.wallMs + b.wallMs;
+  return {
+    wallMs,
+    cpuMs: a.cpuMs + b.cpuMs,
+    taskMs: a.taskMs + b.taskMs,
+    elu: wallMs > 0 ? (a.elu * a.wallMs + b.elu * b.wallMs) / wallMs : 0,
+    loopDelayMs: Math.max(a.loopDelayMs, b.loopDelayMs),
+    heldMs: Math.max(a.heldMs ?? a.loopDelayMs, b.heldMs ?? b.loopDelayMs),
+    tasks: a.tasks + b.tasks,
+    medianTaskMs: b.medianTaskMs ?? a.medianTaskMs,
+  };
+}
+
+/**
+ * Where a probe reads its figures. Injectable, so that tests decide what the machine "measured" and
+ * assert decisions without depending on its load: `cpuMs` is the process's CPU time so far (every
+ * thread), `elu` the event loop's utilization since the previous reading's mark.
+ */
+export interface ProbeClocks {
+  now(): number;
+  cpuMs(): number;
+  /** A mark to measure loop utilization from, and the utilization since a mark (0…1). */
+  eluMark(): unknown;
+  eluSince(mark: unknown): number;
+}
+
+export const machineClocks: ProbeClocks = {
+  now: () => performance.now(),
+  cpuMs: () => {
+    const u = cpuUsage();
+    return (u.user + u.system) / 1000;
+  },
+  eluMark: () => performance.eventLoopUtilization(),
+  eluSince: (mark) =>
+    performance.eventLoopUtilization(mark as ReturnType<typeof performance.eventLoopUtilization>).utilization,
+};
+
 /**
  * Measures CPU, wall time, task time, loop utilization and loop delay from `start()` until `stop()`.
  * Tell it how many tasks are in flight (`setInflight`) whenever that changes.
  */
 export class Probe {
+  readonly #clocks: ProbeClocks;
   #t0 = 0;
-  #cpu0: NodeJS.CpuUsage | undefined;
-  #elu0: ReturnType<typeof performance.eventLoopUtilization> | undefined;
+  #cpu0: number | undefined;
+  #elu0: unknown;
   #histogram: IntervalHistogram | undefined;
   #timerDue = 0;
   #timerLag = 0;
@@ -91,10 +139,14 @@ export class Probe {
   #since = 0;
   #taskMs = 0;
 
+  constructor(clocks: ProbeClocks = machineClocks) {
+    this.#clocks = clocks;
+  }
+
   start(inflight = 0): void {
-    this.#t0 = performance.now();
-    this.#cpu0 = cpuUsage();
-    this.#elu0 = performance.eventLoopUtilization();
+    this.#t0 = this.#clocks.now();
+    this.#cpu0 = this.#clocks.cpuMs();
+    this.#elu0 = this.#clocks.eluMark();
     this.#inflight = inflight;
     this.#since = this.#t0;
     this.#taskMs = 0;
@@ -117,7 +169,7 @@ export class Probe {
   /** Tasks in flight from now on. */
   setInflight(n: number): void {
     if (!this.running) return;
-    const now = performance.now();
+    const now = this.#clocks.now();
     this.#taskMs += this.#inflight * (now - this.#since);
     this.#since = now;
     this.#inflight = n;
@@ -125,31 +177,41 @@ export class Probe {
 
   /** Wall time since start, ms. */
   elapsedMs(): number {
-    return performance.now() - this.#t0;
+    return this.#clocks.now() - this.#t0;
   }
 
   stop(tasks: number): Measurement {
     this.setInflight(this.#inflight);
-    const wallMs = performance.now() - this.#t0;
-    const cpu = cpuUsage(this.#cpu0);
-    const elu = performance.eventLoopUtilization(this.#elu0).utilization;
+    const wallMs = this.#clocks.now() - this.#t0;
+    const cpuMs = this.#clocks.cpuMs() - (this.#cpu0 ?? 0);
+    const elu = this.#clocks.eluSince(this.#elu0);
     const histogram = this.#histogram;
     histogram?.disable();
     // a timer still pending means the loop has been held since start
     const lag = this.#timer ? performance.now() - this.#timerDue : this.#timerLag;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    // the loop turned often: its typical delay says how long it was held (see heldMs)
+    const turned = histogram !== undefined && histogram.count >= TYPICAL_DELAY_SAMPLES;
     const histMax = histogram && histogram.count > 0 ? histogram.max / 1e6 : 0;
     this.#cpu0 = undefined;
     return {
       wallMs,
-      cpuMs: (cpu.user + cpu.system) / 1000,
+      cpuMs,
       taskMs: this.#taskMs,
-      elu: Number.isFinite(elu) ? elu : 0,
+      elu: finite(elu),
       loopDelayMs: Math.max(lag, histMax),
+      heldMs: turned ? histogram.percentile(50) / 1e6 : Math.max(lag, histMax),
       tasks,
     };
   }
+}
+
+/** Loop-delay samples (10 ms apart) from which the typical delay stands for the loop's. */
+const TYPICAL_DELAY_SAMPLES = 4;
+
+function finite(x: number): number {
+  return Number.isFinite(x) ? x : 0;
 }
 
 function fmt(ms: number): string {

@@ -50,6 +50,35 @@ export class HeldJobs {
     return undefined;
   }
 
+  /**
+   * A batch for one message to a thread: a chunk given by the caller as it is, else up to `max`
+   * consecutive single jobs (a timed job always alone: its timeout is its own). Undefined when none is left.
+   */
+  takeBatch(max: number): Job[] | undefined {
+    let head = this.#chunks.peek();
+    while (head && this.#taken >= head.length) {
+      this.#nextChunk();
+      head = this.#chunks.peek();
+    }
+    if (!head) return undefined;
+    if (head.length > 1) return this.takeChunk();
+    if (max <= 1) return this.#takeOneAsList();
+    const jobs: Job[] = [];
+    for (let chunk = this.#chunks.peek(); chunk && jobs.length < max; chunk = this.#chunks.peek()) {
+      const job = chunk[0]!;
+      if (chunk.length > 1 || (job.timeoutMs !== undefined && jobs.length > 0)) break;
+      this.#nextChunk();
+      if (this.#claim(job)) jobs.push(job);
+      if (job.timeoutMs !== undefined) break;
+    }
+    return jobs.length > 0 ? jobs : this.takeChunk();
+  }
+
+  #takeOneAsList(): Job[] | undefined {
+    const job = this.takeOne();
+    return job && [job];
+  }
+
   /** Removes every job; returns those not settled yet. */
   drain(): Job[] {
     const jobs: Job[] = [];

@@ -6,6 +6,9 @@
  *   completions ─▶ rounds (≥ one latency long) ─▶ the round's delivery rate (tasks/ms), its least latency
  *   capacity estimate = best recent rate × least recent latency   (Little's law: in flight = rate × latency)
  *
+ *   blind:   before any task has ended, double the limit each time the event loop turns with the limit
+ *            full (the tasks wait on something), up to `blindMax`: nothing is known yet but that they wait,
+ *            and a first round of one latency is the dearest there is to waste on a short job
  *   startup: double the limit each round while the rate still grows ≥ 25%; two rounds without → cruise
  *   cruise:  a cycle of 16 rounds at limit = estimate × 1.5 (a queue keeps the server busy through the
  *            estimate's noise), with one round × 2.25 (probe: is there more?) and one × 1 (drain: what is
@@ -28,14 +31,18 @@ export interface LimiterOptions {
   max?: number;
   /** In flight above the capacity estimate, as a factor. Default 1.5: a queue costs only latency, too few in flight cost throughput. */
   gain?: number;
+  /** Highest limit the blind start may reach before the first task ends. Default 256. */
+  blindMax?: number;
 }
 
 /** One change of the limit, kept for `history` (tests, benchmarks, the report). */
 export interface LimitChange {
   limit: number;
-  why: 'grow' | 'cruise' | 'probe' | 'drain' | 'error';
-  /** The round's median latency, ms. */
+  why: 'blind' | 'grow' | 'cruise' | 'probe' | 'drain' | 'error';
+  /** The round's median latency, ms (NaN for a blind step: no task had ended). */
   latencyMs: number;
+  /** When, ms since the limiter was made. */
+  atMs: number;
 }
 
 /** Rounds of history (rates, least latencies) the capacity estimate looks back over. */
@@ -52,6 +59,9 @@ export class AdaptiveLimiter {
   readonly #max: number;
   readonly #gain: number;
   readonly #now: () => number;
+  readonly #blindMax: number;
+  readonly #t0: number;
+  #samples = 0;
   #startup = true;
   #plateau = 0;
   #bestStartupRate = 0;
@@ -73,7 +83,9 @@ export class AdaptiveLimiter {
     this.#max = options.max ?? 1000;
     this.#limit = clamp(options.initial ?? 10, this.#min, this.#max);
     this.#gain = options.gain ?? 1.5;
+    this.#blindMax = clamp(options.blindMax ?? 256, this.#min, this.#max);
     this.#now = now;
+    this.#t0 = now();
   }
 
   /** How many tasks may be in flight now. */
@@ -104,6 +116,21 @@ export class AdaptiveLimiter {
     return this.#inflight;
   }
 
+  /**
+   * The event loop turned while tasks were in flight. Before any task has ended (blind), a full limit
+   * doubles, up to `blindMax`. Returns true when the limit grew.
+   */
+  onIdle(): boolean {
+    if (this.#samples > 0 || this.#inflight < this.limit || this.#limit >= this.#blindMax) return false;
+    this.#set(Math.min(this.#limit * 2, this.#blindMax), 'blind', Number.NaN);
+    return true;
+  }
+
+  /** A released task ended where the width does not matter (sync, threads): only the count follows. */
+  onEnd(): void {
+    this.#inflight = Math.max(0, this.#inflight - 1);
+  }
+
   /** A released task ended without telling anything about the service (cancelled). */
   onDrop(): void {
     this.#inflight = Math.max(0, this.#inflight - 1);
@@ -116,6 +143,7 @@ export class AdaptiveLimiter {
    */
   onSample(latencyMs: number, ok: boolean, _inflightAtStart?: number): number {
     this.#inflight = Math.max(0, this.#inflight - 1);
+    this.#samples++;
     if (this.#errorHold > 0) this.#errorHold--;
     if (!ok) {
       if (this.#errorHold === 0) {
@@ -169,7 +197,7 @@ export class AdaptiveLimiter {
   #set(limit: number, why: LimitChange['why'], latencyMs: number): void {
     const next = clamp(limit, this.#min, this.#max);
     if (Math.floor(next) !== Math.floor(this.#limit)) {
-      this.history.push({ limit: Math.floor(next), why, latencyMs });
+      this.history.push({ limit: Math.floor(next), why, latencyMs, atMs: this.#now() - this.#t0 });
     }
     this.#limit = next;
   }

@@ -6,8 +6,12 @@
  *   loading   the first task's module is imported before anything is measured, so that importing (and
  *             compiling TypeScript) is not mistaken for work; nothing runs yet
  *   cold      the first task, measured on its own: first connections and lazy set-up make it slow, so
- *             its figures are used only if nothing better comes (a lone task)
- *   sampling  the following tasks, measured together until ≥ minSampleMs and a task, or 64 tasks
+ *             its figures are used only if nothing better comes (a lone task) — or if it computed for
+ *             so long (≥ LONG_TASK_MS, the loop held throughout) that set-up cannot explain it: a job of
+ *             a few long tasks must not run a second one here to be sure
+ *   sampling  the following tasks, measured together for at least one task's length (median), and until
+ *             ≥ minSampleMs and 8 tasks (or 5 × minSampleMs and 3: long ones), or 64 tasks; each task's own
+ *             time is kept, and the median says what one costs (first calls are slow: compiling, clones)
  *   io, cpu   the verdict: the event loop with an adaptive width, or threads
  *
  * Separately, `overlaps` tells whether the event loop turned since loading: until it does, tasks run one
@@ -16,12 +20,24 @@
  */
 import { resolveTask } from '../../internal/resolve-task.ts';
 import type { TaskRef } from '../../tasks.ts';
-import { type Classification, classify, type Measurement, Probe } from './classifier.ts';
+import {
+  type Classification,
+  classify,
+  type Measurement,
+  machineClocks,
+  merge,
+  Probe,
+  type ProbeClocks,
+} from './classifier.ts';
 
 export type Phase = 'loading' | 'cold' | 'sampling' | 'io' | 'cpu';
 
 /** Tasks done before a verdict even if the sample is shorter than `minSampleMs` (very short tasks). */
 export const MAX_SAMPLE_TASKS = 64;
+/** Tasks a sample holds at least, unless they are long. */
+export const MIN_SAMPLE_TASKS = 8;
+/** A first task that held the loop this long is judged on its own. */
+export const LONG_TASK_MS = 50;
 
 export class Sampler {
   #phase: Phase = 'loading';
@@ -29,17 +45,38 @@ export class Sampler {
   #overlaps = false;
   #minSampleMs: number;
   #changed: () => void;
-  #coldProbe = new Probe();
+  #coldProbe: Probe;
   #cold: Measurement | undefined;
-  #probe = new Probe();
+  #coldHeld = false;
+  #probe: Probe;
   #sampled = 0;
+  #durations: number[] = [];
   #classification: Classification | undefined;
   #ended = false;
 
   /** `changed` is called when more tasks may start: the module loaded, or the loop turned. */
-  constructor(minSampleMs: number, changed: () => void) {
+  constructor(minSampleMs: number, changed: () => void, clocks: ProbeClocks = machineClocks) {
     this.#minSampleMs = minSampleMs;
     this.#changed = changed;
+    this.#coldProbe = new Probe(clocks);
+    this.#probe = new Probe(clocks);
+  }
+
+  /** The first task held the event loop until it ended (it computes, or blocks): threads may be needed. */
+  get coldHeldLoop(): boolean {
+    return this.#coldHeld;
+  }
+
+  /** The median running time of the sampled tasks, ms (the cold task's if none was sampled). */
+  get medianTaskMs(): number | undefined {
+    if (this.#durations.length === 0) return this.#cold?.wallMs;
+    const sorted = [...this.#durations].sort((a, b) => a - b);
+    return sorted[sorted.length >> 1];
+  }
+
+  /** What the first task measured, alone (undefined until it ended). */
+  get cold(): Measurement | undefined {
+    return this.#cold;
   }
 
   get phase(): Phase {
@@ -77,20 +114,57 @@ export class Sampler {
    * A task measured here finished (not cancelled); `inflight` are still running. Returns true when this
    * task completed the sample and the verdict is in (`phase` is now 'io' or 'cpu').
    */
-  taskDone(inflight: number): boolean {
+  taskDone(inflight: number, durationMs = 0): boolean {
     if (this.#phase === 'cold') {
       // the first task was the warm-up; the sample starts now, with the tasks still in flight
       this.#cold = this.#coldProbe.stop(1);
+      this.#coldHeld = !this.#overlaps;
+      if (this.#coldHeld && this.#cold.wallMs >= LONG_TASK_MS) {
+        const c = classify(this.#cold);
+        if (c.verdict === 'cpu-bound') return this.#verdict(c);
+      }
       this.#phase = 'sampling';
       this.#probe.start(inflight);
       return false;
     }
     if (this.#phase !== 'sampling') return false;
     this.#sampled++;
-    if (this.#probe.elapsedMs() < this.#minSampleMs && this.#sampled < MAX_SAMPLE_TASKS) return false;
-    this.#classification = classify(this.#probe.stop(this.#sampled));
-    this.#phase = this.#classification.verdict === 'cpu-bound' ? 'cpu' : 'io';
+    this.#durations.push(durationMs);
+    const elapsed = this.#probe.elapsedMs();
+    // at least one task's length: tasks that waited together end in a burst, and a sample of the burst
+    // alone would see only the work of taking their answers, not the wait
+    const enough =
+      elapsed >= (this.medianTaskMs ?? 0) &&
+      (this.#sampled >= MAX_SAMPLE_TASKS ||
+        (elapsed >= this.#minSampleMs && this.#sampled >= MIN_SAMPLE_TASKS) ||
+        // long tasks: three are enough (a median of three survives one stalled by a busy machine)
+        (elapsed >= this.#minSampleMs * 5 && this.#sampled >= 3));
+    if (!enough) return false;
+    return this.#verdict(classify(this.#stopSample()));
+  }
+
+  /** The sample's figures, with the median task time (a burst of answers does not make tasks short). */
+  #stopSample(): Measurement {
+    return { ...this.#probe.stop(this.#sampled), medianTaskMs: this.medianTaskMs };
+  }
+
+  #verdict(c: Classification): true {
+    this.#classification = c;
+    this.#phase = c.verdict === 'cpu-bound' ? 'cpu' : 'io';
     return true;
+  }
+
+  /**
+   * Nothing is left to run before the sample filled: the verdict from the tasks sampled so far, if any
+   * (not the cold task alone). Returns true when that gave a verdict.
+   */
+  concludeNow(): boolean {
+    if (this.#phase !== 'sampling' || this.#sampled === 0) return false;
+    const short = this.#probe.elapsedMs() < this.#minSampleMs;
+    const sampled = this.#stopSample();
+    // a sample shorter than asked may hold only the burst of answers that ended the tasks' wait: the
+    // wait itself was measured with the first task
+    return this.#verdict(classify(short && this.#cold ? merge(this.#cold, sampled) : sampled));
   }
 
   /** The work ended before a verdict (too few tasks): keep what they looked like, for stats(). */
