@@ -352,6 +352,7 @@ class ExecutorImpl implements Executor {
       ended: () => {
         if (run) this.#runs.delete(run);
       },
+      closed: () => this.#closed,
     });
     if (!run.finished) this.#runs.add(run);
     return run;

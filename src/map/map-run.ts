@@ -13,7 +13,7 @@ import type { Backend } from '../core/backend.ts';
 import { Call, startTogether } from '../core/call.ts';
 import type { Outcome, OutcomeKind } from '../core/outcome.ts';
 import { abortError, publicError } from '../core/public-error.ts';
-import { AbortError } from '../errors.ts';
+import { AbortError, ExecutorClosedError } from '../errors.ts';
 import type { TaskRef } from '../tasks.ts';
 import { InputSource } from './input.ts';
 import type { ImapOptions } from './options.ts';
@@ -33,6 +33,8 @@ export interface MapHooks {
   watchAbort(signal: AbortSignal, onAbort: () => void): () => void;
   /** The call has finished (its input closed, its calls cancelled). */
   ended(): void;
+  /** The executor was closed: no item of this call may start any more (CPython: no new futures after shutdown). */
+  closed(): boolean;
 }
 
 /** One map/imap call in progress. `next()` hands out [index, settled] pairs and undefined at the end. */
@@ -134,6 +136,16 @@ export class MapRun {
         let items = this.#source.take(this.#chunk);
         if (items instanceof Promise) items = await items;
         if (this.#finished) break;
+        if (items.length > 0 && this.#hooks.closed()) {
+          // a plain close() drains what started; starting more would use a closed backend (or respawn it)
+          this.#fail(
+            new ExecutorClosedError(
+              `start item ${this.#nextIndex} of this map/imap: close() was called while the call was still ` +
+                'reading its input (await the map before closing the executor, or close({ cancel: true }) to stop it)',
+            ),
+          );
+          break;
+        }
         if (items.length > 0) this.#launch(items);
       }
     } catch (error) {

@@ -6,7 +6,13 @@
  */
 import { getEventListeners } from 'node:events';
 import { expect, it } from 'vitest';
-import { AbortError, type Executor, type ExecutorOptions, TaskError } from '../../src/index.ts';
+import {
+  AbortError,
+  type Executor,
+  ExecutorClosedError,
+  type ExecutorOptions,
+  TaskError,
+} from '../../src/index.ts';
 import { tasks as basic } from '../fixtures/basic.ts';
 import { tasks as faults } from '../fixtures/faults.ts';
 import { KINDS, THROWN, tasks as unreadable } from '../fixtures/unreadable.ts';
@@ -208,6 +214,28 @@ export function hardeningCases(withEx: WithEx, caps: HardeningCaps): void {
       }
       await expect(ex.map(faults.failOdd, items(), { window: 4 })).rejects.toBeInstanceOf(TaskError);
       expect(closed).toBe(true);
+    }));
+
+  it('a plain close() while a map still has items to start: the map rejects with ExecutorClosedError, nothing starts after it, what started drains', () =>
+    withEx(undefined, async (ex) => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      async function* items() {
+        yield 1;
+        yield 2;
+        await gate; // paused here when close() is called
+        for (let i = 3; i <= 6; i++) yield i;
+      }
+      const mapped = ex.map(basic.square, items()).catch((e: unknown) => e);
+      await vitestWait(() => ex.stats().submitted === 2);
+      const closing = ex.close();
+      release();
+      const error = await mapped;
+      await closing;
+      expect(error).toBeInstanceOf(ExecutorClosedError);
+      expect((error as Error).message).toContain('await the map before closing');
+      const stats = ex.stats();
+      expect([stats.submitted, stats.completed + stats.failed + stats.cancelled]).toEqual([2, 2]);
     }));
 }
 
