@@ -70,6 +70,14 @@ module.exports = {
     },
     },
     {
+      name: 'trace-stays-below-the-contract',
+      severity: 'error',
+      comment:
+        'trace/ (the timeline, its export and channels) is data and formatting: every backend may use it, so it uses only the outcome vocabulary and util/.',
+      from: { path: layer('trace/') },
+      to: { path: '^src/', pathNot: '^src/(trace|util)/|^src/core/outcome\\.ts$' },
+    },
+    {
       name: 'leaves-import-nothing',
       severity: 'error',
       comment: 'util/ and errors.ts are leaves: every layer may use them, so they may use nothing of conc.',

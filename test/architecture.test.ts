@@ -29,10 +29,11 @@ describe('architecture rules', () => {
     expect(await violations(root)).toEqual([]);
   }, 60_000);
 
-  it('a backend importing the lab, a cycle, and http importing the core are refused', async () => {
+  it('a backend importing the lab, a cycle, http importing the core and trace importing a backend are refused', async () => {
     const found = await violations(fileURLToPath(new URL('./fixtures/layers/', import.meta.url)));
     expect(found).toContain('backends-stay-down: src/backends/leaky.ts → src/lab/report.ts');
     expect(found).toContain('http-knows-no-executor: src/http/fetcher.ts → src/core/outcome.ts');
+    expect(found).toContain('trace-stays-below-the-contract: src/trace/export.ts → src/backends/leaky.ts');
     expect(found.some((v) => v.startsWith('no-circular:'))).toBe(true);
   }, 60_000);
 });
