@@ -2,11 +2,11 @@
  * `conc cpu`: the article's CPU-bound job — the exact sum of squares below each of 20 numbers from
  * 5 000 000 — in any mode, closing with `Duration X seconds`. A thin layer over runCpuJob.
  */
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { AbortError } from '../errors.ts';
 import type { Mode } from '../executor.ts';
 import { MODES } from '../executor.ts';
+import { progressBar } from '../lab/progress.ts';
 import { MAX_N } from '../workloads/cpu.ts';
 import { type CpuReport, DEFAULT_COUNT, DEFAULT_START, MAX_COUNT, runCpuJob } from '../workloads/cpu-job.ts';
 import { choiceOption, Exit, intOption, MAX_WORKERS, printJson, UsageError, watchingAuto } from './shared.ts';
@@ -60,7 +60,7 @@ async function runCpu(flags: CpuFlags): Promise<number> {
         `(2^32 = ${MAX_N}); lower --start or --count.`,
     );
   }
-  const bar = process.stderr.isTTY && !flags.json ? progressBar() : undefined;
+  const bar = flags.json ? undefined : progressBar('summing');
   let report: CpuReport;
   let auto: { line: string; json: Record<string, unknown> } | undefined;
   let done = 0;
@@ -82,9 +82,7 @@ async function runCpu(flags: CpuFlags): Promise<number> {
         signal: stopping.signal,
         onProgress: (n, total) => {
           done = n;
-          if (!bar) return;
-          if (n === 1) bar.start(total, 0);
-          bar.update(n);
+          bar?.advance(n, total);
         },
       }),
     ));
@@ -130,15 +128,4 @@ function printPartial(flags: CpuFlags, done: number, seconds: number, by: StopSi
 /** The article's closing line. */
 export function closingLine(report: CpuReport): string {
   return `Duration ${report.seconds.toFixed(2)} seconds`;
-}
-
-function progressBar(): SingleBar {
-  return new SingleBar({
-    stream: process.stderr,
-    format: 'summing [{bar}] {value}/{total} {duration_formatted}',
-    barCompleteChar: '#',
-    barIncompleteChar: '.',
-    hideCursor: true,
-    clearOnComplete: true,
-  });
 }

@@ -2,13 +2,13 @@
  * `conc io`: the article's I/O-bound job. With no URLs it downloads the embedded demo sites' two pages
  * × 80; otherwise the URLs given (arguments and/or --urls-file). A thin layer over runIoJob.
  */
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { AbortError } from '../errors.ts';
 import type { Mode } from '../executor.ts';
 import { MODES } from '../executor.ts';
 import type { DownloadResult } from '../http/download.ts';
 import { showUrl } from '../http/url.ts';
+import { progressBar } from '../lab/progress.ts';
 import { type IoJobOptions, type IoReport, runIoJob } from '../workloads/io-job.ts';
 import { closingLine, listFailures, type PartialIoReport, partialReport, reportLine } from './io-output.ts';
 import { Capped, sayOut } from './say.ts';
@@ -108,7 +108,7 @@ async function runIo(args: string[], flags: IoFlags): Promise<number> {
       `${urls ? `${urls.length} URLs` : "the demo sites' 2 pages"} × --repeat ${flags.repeat} is ${total} downloads, more than the ${MAX_ITEMS} one run may make; lower --repeat.`,
     );
   }
-  const bar = process.stderr.isTTY && !flags.json && !flags.verbose ? progressBar() : undefined;
+  const bar = flags.json || flags.verbose ? undefined : progressBar('downloading');
   const results: DownloadResult[] = [];
   const started = performance.now();
   // each download in flight is cancelled (its task's signal aborts its request); the bar stops first
@@ -119,9 +119,9 @@ async function runIo(args: string[], flags: IoFlags): Promise<number> {
   const options = jobOptions(flags, urls, stopping.signal, (result) => {
     results.push(result);
     if (flags.verbose) sayOut(reportLine(result));
-    bar?.update(results.length);
+    bar?.advance(results.length, total);
   });
-  bar?.start(total, 0);
+  bar?.advance(0, total);
   let outcome: IoReport;
   let auto: { line: string; json: Record<string, unknown> } | undefined;
   try {
@@ -203,15 +203,4 @@ async function collectUrls(
   });
   bad.end();
   return urls;
-}
-
-function progressBar(): SingleBar {
-  return new SingleBar({
-    stream: process.stderr,
-    format: 'downloading [{bar}] {value}/{total} {duration_formatted}',
-    barCompleteChar: '#',
-    barIncompleteChar: '.',
-    hideCursor: true,
-    clearOnComplete: true,
-  });
 }
