@@ -2,7 +2,7 @@
  * `conc io`: the article's I/O-bound job. With no URLs it downloads the embedded demo sites' two pages
  * × 80; otherwise the URLs given (arguments and/or --urls-file). A thin layer over runIoJob.
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { AbortError } from '../errors.ts';
 import type { Mode } from '../executor.ts';
 import { MODES } from '../executor.ts';
@@ -19,6 +19,7 @@ import {
   MAX_ITEMS,
   MAX_TIMER_MS,
   MAX_WORKERS,
+  option,
   printJson,
   UsageError,
   watchingAuto,
@@ -53,42 +54,56 @@ export function registerIo(program: Command): void {
     )
     .argument('[urls...]', 'URLs to download (default: the embedded demo sites)')
     .option('--urls-file <file>', 'read URLs from a file: one a line, blank lines and # comments skipped')
-    .option(
-      '--mode <mode>',
-      `how downloads run: ${MODES.join(' | ')}`,
-      choiceOption('--mode', MODES),
-      'async',
+    .addOption(
+      new Option('--mode <mode>', `how downloads run: ${MODES.join(' | ')}`)
+        .argParser(choiceOption('--mode', MODES))
+        .default(
+          'async',
+          'async — downloads mostly wait, so one thread keeps them all in flight; see conc compare',
+        ),
     )
-    .option(
-      '--workers <n>',
-      'downloads at once (default: 5 threads, cores for processes, unlimited async)',
-      intOption('--workers', 1, MAX_WORKERS),
+    .addOption(
+      option(
+        '--workers <n>',
+        'downloads at once',
+        intOption('--workers', 1, MAX_WORKERS),
+        '5 threads, cores for processes, unlimited async',
+      ),
     )
-    .option(
-      '--repeat <n>',
-      'repeat the list n times (default: 80 for the demo sites, 1 for your URLs)',
-      intOption('--repeat', 1, MAX_ITEMS),
+    .addOption(
+      option(
+        '--repeat <n>',
+        'repeat the list n times',
+        intOption('--repeat', 1, MAX_ITEMS),
+        '80 for the demo sites, 1 for your URLs',
+      ),
     )
-    .option(
-      '--latency <ms>',
-      'demo sites only: delay before each answer (default 50)',
-      intOption('--latency', 0, 600_000),
+    .addOption(
+      option(
+        '--latency <ms>',
+        'demo sites only: delay before each answer',
+        intOption('--latency', 0, 600_000),
+        '50',
+      ),
     )
-    .option('--timeout <ms>', 'per-attempt timeout (default 30000)', intOption('--timeout', 1, MAX_TIMER_MS))
-    .option(
-      '--retries <n>',
-      'retries after connection errors, 429 and 5xx (default 2)',
-      intOption('--retries', 0, 100),
+    .addOption(
+      option('--timeout <ms>', 'per-attempt timeout', intOption('--timeout', 1, MAX_TIMER_MS), '30000'),
     )
-    .option(
-      '--max-bytes <n>',
-      'fail a URL whose body is larger (default: no limit)',
-      intOption('--max-bytes', 1),
+    .addOption(
+      option(
+        '--retries <n>',
+        'retries after connection errors, 429 and 5xx',
+        intOption('--retries', 0, 100),
+        '2',
+      ),
+    )
+    .addOption(
+      option('--max-bytes <n>', 'fail a URL whose body is larger', intOption('--max-bytes', 1), 'no limit'),
     )
     .option('--json', 'print one JSON document on stdout, nothing else')
     .option('--verbose', 'print "Read N from URL" for each URL')
     .option('--redis <url>', 'mode distributed: the Redis URL')
-    .option('--queue <name>', 'mode distributed: the queue name (default conc)')
+    .addOption(option('--queue <name>', 'mode distributed: the queue name', undefined, 'conc'))
     .action(async (args: string[], flags: IoFlags) => {
       process.exitCode = await runIo(args, flags);
     });
