@@ -57,6 +57,12 @@ async function profile(spec: string, flags: ProfileFlags): Promise<number> {
   try {
     const argLists = parseArgLists(flags.args);
     const target = await loadTarget(spec);
+    if (flags.args === undefined) {
+      // a task profiled with no arguments may measure a path it never takes in real use
+      sayErr(
+        `conc: warning: no --args given, so ${target.name} is called with no arguments; give one call's arguments as a JSON array, e.g. --args '[5000000]'.`,
+      );
+    }
     stopping = stopOnSignals((by) => sayErr(`conc: stopping the profile ${againHint(by)}`));
     try {
       result = await profileTask(target, argLists, flags.runs, {
