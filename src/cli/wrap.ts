@@ -16,10 +16,9 @@ export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): numb
  */
 export function wrap(text: string, width = terminalWidth(), indent = ''): string[] {
   const lead = /^ */.exec(text)![0];
-  const words = text
-    .slice(lead.length)
-    .split(/ +/)
-    .filter((w) => w !== '');
+  // a number keeps its unit ("11.4 ms" stays on one line): the space between is made unbreakable
+  const glued = text.slice(lead.length).replace(/(\d) (ms|s|%|B|KB|MB|GB)(?=[\s,.;:)]|$)/g, '$1\u00a0$2');
+  const words = glued.split(/ +/).filter((w) => w !== '');
   const lines: string[] = [];
   let line = lead;
   let empty = true;
