@@ -10,7 +10,15 @@ import type { DownloadResult } from '../http/download.ts';
 import { showUrl } from '../http/url.ts';
 import { progressBar } from '../lab/progress.ts';
 import { type IoJobOptions, type IoReport, runIoJob } from '../workloads/io-job.ts';
-import { closingLine, listFailures, type PartialIoReport, partialReport, reportLine } from './io-output.ts';
+import {
+  closingLine,
+  listFailures,
+  type PartialIoReport,
+  partialReport,
+  remoteLine,
+  remoteReport,
+  reportLine,
+} from './io-output.ts';
 import { Capped, sayOut } from './say.ts';
 import {
   choiceOption,
@@ -162,11 +170,14 @@ function printOutcome(
   flags: IoFlags,
   reported: Set<string>,
 ): void {
+  const remote = flags.mode === 'distributed' && !('partial' in outcome) ? outcome : undefined;
   if (flags.json) {
-    printJson(auto ? { ...outcome, auto: auto.json } : outcome);
+    const doc = remote ? remoteReport(remote) : outcome;
+    printJson(auto ? { ...doc, auto: auto.json } : doc);
   } else {
     if (!flags.verbose) listFailures(outcome.results.filter((r) => !reported.has(r.url)));
     if (auto) process.stdout.write(`${auto.line}\n`);
+    if (remote) sayOut(remoteLine(remote));
     process.stdout.write(`${closingLine(outcome)}\n`);
   }
 }

@@ -104,7 +104,11 @@ function printProfile(spec: string, r: ProfileResult, stoppedBy: string | undefi
   const how = stoppedBy ? `interrupted by ${stoppedBy} — partial` : 'one at a time';
   const width = terminalWidth();
   for (const line of [
-    `Profile of ${r.target.name} (${spec}): ${r.calls.length} calls, ${lists} argument list${lists === 1 ? '' : 's'}, ${how}`,
+    ...wrap(
+      `Profile of ${r.target.name} (${spec}): ${r.calls.length} calls, ${lists} argument list${lists === 1 ? '' : 's'}, ${how}`,
+      width,
+      '  ',
+    ),
     `  wall per call  ${fmt(r.wallMs)} ms (median)`,
     `  CPU per call   ${fmt(r.cpuMs)} ms (${Math.round(r.cpuRatio * 100)}% of wall time overall)`,
     `  event loop     busy ${Math.round(r.elu * 100)}%, longest delay ${fmt(r.loopDelayMs)} ms`,
