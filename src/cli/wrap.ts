@@ -16,8 +16,8 @@ export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): numb
  */
 export function wrap(text: string, width = terminalWidth(), indent = ''): string[] {
   const lead = /^ */.exec(text)![0];
-  // a number keeps its unit ("11.4 ms" stays on one line): the space between is made unbreakable
-  const glued = text.slice(lead.length).replace(/(\d) (ms|s|%|B|KB|MB|GB)(?=[\s,.;:)]|$)/g, '$1\u00a0$2');
+  // a number keeps its unit ("11.4 ms" stays on one line): the space between becomes a private-use character (never in real text), a space again at the end
+  const glued = text.slice(lead.length).replace(/(\d) (ms|s|%|B|KB|MB|GB)(?=[\s,.;:)]|$)/g, '$1\uE000$2');
   const words = glued.split(/ +/).filter((w) => w !== '');
   const lines: string[] = [];
   let line = lead;
@@ -32,5 +32,5 @@ export function wrap(text: string, width = terminalWidth(), indent = ''): string
     empty = false;
   }
   lines.push(line);
-  return lines.map((l) => l.replaceAll('\u00a0', ' '));
+  return lines.map((l) => l.replaceAll('\uE000', ' '));
 }
