@@ -190,7 +190,7 @@ describe('output files and streams', () => {
 
 describe('tasks that never settle, hang on import, or always fail', () => {
   it('conc profile: a promise that never settles fails at --task-timeout, naming task and bound (exit 1, not 13)', async () => {
-    const r = await spawnConc(['profile', `${HOSTILE}#never`, '--task-timeout', '200']);
+    const r = await spawnConc(['profile', `${HOSTILE}#never`, '--args', '[]', '--task-timeout', '200']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       'conc: never did not settle within 200 ms: it may hang or return a promise that never settles. ' +

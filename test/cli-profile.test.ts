@@ -29,7 +29,8 @@ function conc(args: string[]): Promise<{ code: number | null; stdout: string; st
 
 describe('conc profile', () => {
   it('calls a computing task CPU-bound and recommends threads, one per core', async () => {
-    const r = await conc(['profile', `${FIXTURE}#spin`, '--args', '[40]', '--json']);
+    // 300 ms: well above a thread's start-up, which profile measures and below which it says stay inline
+    const r = await conc(['profile', `${FIXTURE}#spin`, '--args', '[300]', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({
@@ -44,6 +45,8 @@ describe('conc profile', () => {
   it('calls a waiting task I/O-bound and recommends async with a width (human output)', async () => {
     const r = await conc(['profile', `${FIXTURE}#wait`, '--args', '[40]', '[30]', '--runs', '2']);
     expect(r.code, r.stderr).toBe(0);
+    // wrapped to 80 columns (a pipe): continuation lines are indented; read them as one
+    r.stdout = r.stdout.replace(/\n {2}(?=\S)/g, ' ');
     expect(r.stdout).toMatch(/Profile of wait .*: 4 calls, 2 argument lists/);
     expect(r.stdout).toMatch(/wall per call/);
     expect(r.stdout).toMatch(/Verdict: I\/O-bound/);

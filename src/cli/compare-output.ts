@@ -9,6 +9,7 @@ import { stringifyDocument } from '../lab/report/json.ts';
 import { renderPythonTable, renderTable } from '../lab/report/table.ts';
 import { safeText } from '../util/safe-text.ts';
 import { sayErr, sayOut } from './say.ts';
+import { terminalWidth, wrap } from './wrap.ts';
 import { describeWriteError } from './write-errors.ts';
 
 /**
@@ -57,10 +58,12 @@ function printHuman(c: Comparison, htmlPath: string | undefined): void {
     out.push('', `Interrupted: the figures above are what was measured before ${by}.`);
   }
   const r = c.recommendation;
-  out.push('', `Recommendation: ${r.summary}`);
-  for (const a of [r.io, r.cpu, r.task]) if (a) out.push(`  ${a.text}`);
-  if (r.python) out.push(`  ${r.python}`);
-  for (const note of r.notes) out.push(`  Note: ${note}`);
+  // prose wrapped to the terminal (80 columns in a pipe), never inside a URL or a number
+  const width = terminalWidth();
+  out.push('', ...wrap(`Recommendation: ${r.summary}`, width, '  '));
+  for (const a of [r.io, r.cpu, r.task]) if (a) out.push(...wrap(`  ${a.text}`, width, '    '));
+  if (r.python) out.push(...wrap(`  ${r.python}`, width, '    '));
+  for (const note of r.notes) out.push(...wrap(`  Note: ${note}`, width, '    '));
   if (htmlPath) out.push('', `Report: ${htmlPath}`);
   // the lab made foreign text safe where it entered (a task's error…); plain output is escaped once
   // more, whole, as every command's is (coloured tables carry their own escape sequences)

@@ -3,8 +3,6 @@
  * recommendation, and writes report.html + report.json. Ctrl-C stops cleanly: the running job closes
  * its workers and servers, and what was measured so far is printed and written.
  */
-import { accessSync, constants, lstatSync, mkdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Mode } from '../executor.ts';
 import { MODES } from '../executor.ts';
@@ -21,7 +19,17 @@ import type { JobName } from '../lab/experiment.ts';
 import { loadTarget, ProfileInputError, parseArgLists } from '../lab/profile.ts';
 import { createProgress } from '../lab/progress.ts';
 import { output } from './compare-output.ts';
-import { choiceOption, Exit, intOption, MAX_ITEMS, MAX_TIMER_MS, textOption, UsageError } from './shared.ts';
+import { checkWritable } from './out-dir.ts';
+import {
+  choiceOption,
+  Exit,
+  intOption,
+  MAX_ITEMS,
+  MAX_TIMER_MS,
+  option,
+  textOption,
+  UsageError,
+} from './shared.ts';
 import { againHint, stopOnSignals } from './signals.ts';
 import { gatherUrls } from './urls.ts';
 
@@ -31,7 +39,7 @@ export const DEFAULT_TASK_TIMEOUT_MS = 60_000;
 /** Most runs per mode: each runs every job once more. */
 const MAX_RUNS = 100;
 const PYTHON_HELP =
-  "also run the article's seven Python programs beside their modes (the I/O ones need requests and aiohttp; default: the first python3 that has them)";
+  "also run the article's seven Python programs beside their modes (the I/O ones need requests and aiohttp)";
 interface CompareFlags {
   urlsFile?: string;
   job?: 'io' | 'cpu' | 'both';
@@ -59,17 +67,23 @@ export function registerCompare(program: Command): void {
     )
     .argument('[urls...]', 'I/O job: your URLs instead of the embedded demo sites')
     .option('--urls-file <file>', 'I/O job: read your URLs from a file (one a line, # comments)')
-    .option(
-      '--job <job>',
-      "which of the article's jobs: io | cpu | both (default: both; none with --task)",
-      choiceOption('--job', ['io', 'cpu', 'both'] as const),
+    .addOption(
+      option(
+        '--job <job>',
+        "which of the article's jobs: io | cpu | both",
+        choiceOption('--job', ['io', 'cpu', 'both'] as const),
+        'both; none with --task',
+      ),
     )
     .option('--task <target>', 'compare your own task instead: MODULE#EXPORT, e.g. ./tasks.ts#resize')
     .option('--args <json...>', "--task: one call's arguments as a JSON array (repeat for several calls)")
-    .option(
-      '--modes <list>',
-      `comma-separated modes (default: ${LOCAL_MODES.join(',')}, plus distributed with --redis)`,
-      parseModes,
+    .addOption(
+      option(
+        '--modes <list>',
+        'comma-separated modes',
+        parseModes,
+        `${LOCAL_MODES.join(',')}, plus distributed with --redis`,
+      ),
     )
     .option('--runs <n>', 'runs per mode; the median is shown', intOption('--runs', 1, MAX_RUNS), 1)
     .option(
@@ -78,25 +92,37 @@ export function registerCompare(program: Command): void {
       intOption('--task-timeout', 1, MAX_TIMER_MS),
       DEFAULT_TASK_TIMEOUT_MS,
     )
-    .option(
-      '--latency <ms>',
-      `I/O job: the demo sites' delay before each answer (default ${DEFAULT_LATENCY_MS})`,
-      intOption('--latency', 0, 600_000),
+    .addOption(
+      option(
+        '--latency <ms>',
+        "I/O job: the demo sites' delay before each answer",
+        intOption('--latency', 0, 600_000),
+        String(DEFAULT_LATENCY_MS),
+      ),
     )
-    .option(
-      '--repeat <n>',
-      "repeat the list n times: the I/O job's URLs (default 80 for the demo sites' two pages, 1 for yours), --task's --args (default 1)",
-      intOption('--repeat', 1, MAX_ITEMS),
+    .addOption(
+      option(
+        '--repeat <n>',
+        "repeat the list n times: the I/O job's URLs, --task's --args",
+        intOption('--repeat', 1, MAX_ITEMS),
+        "80 for the demo sites' two pages, 1 for your URLs or --args",
+      ),
     )
-    .option(
-      '--start <n>',
-      `CPU job: the first number (default ${DEFAULT_CPU_START.toLocaleString('en-US')}: 20× the article's, which JavaScript sums too fast for workers to pay off; with --python the article's ${ARTICLE_CPU_START.toLocaleString('en-US')})`,
-      intOption('--start', 0, 2 ** 32),
+    .addOption(
+      option(
+        '--start <n>',
+        'CPU job: the first number',
+        intOption('--start', 0, 2 ** 32),
+        `${DEFAULT_CPU_START.toLocaleString('en-US')}: 20× the article's, which JavaScript sums too fast for workers to pay off; with --python the article's ${ARTICLE_CPU_START.toLocaleString('en-US')}`,
+      ),
     )
-    .option(
-      '--count <n>',
-      `CPU job: how many numbers to sum the squares of (default ${DEFAULT_CPU_COUNT})`,
-      intOption('--count', 1, 1_000_000),
+    .addOption(
+      option(
+        '--count <n>',
+        'CPU job: how many numbers to sum the squares of',
+        intOption('--count', 1, 1_000_000),
+        String(DEFAULT_CPU_COUNT),
+      ),
     )
     .option(
       '--out <dir>',
@@ -106,11 +132,15 @@ export function registerCompare(program: Command): void {
     )
     .option('--json', 'print one JSON document on stdout, nothing else')
     .option('--redis <url>', 'also run mode distributed on this Redis')
-    .option(
-      '--queue <name>',
-      'mode distributed: the queue your `conc worker`s serve (default: a worker of its own on a private queue)',
+    .addOption(
+      option(
+        '--queue <name>',
+        'mode distributed: the queue your `conc worker`s serve',
+        undefined,
+        'a worker of its own on a private queue',
+      ),
     )
-    .option('--python [interpreter]', PYTHON_HELP)
+    .addOption(option('--python [interpreter]', PYTHON_HELP, undefined, 'the first python3 that has them'))
     .action(async (urls: string[], flags: CompareFlags) => {
       process.exitCode = await compare(urls, flags);
     });
@@ -243,36 +273,4 @@ function ownUrls(args: string[], file: string | undefined): Promise<string[] | u
     readErrors: { ENOENT: 'no such file' },
     emptyHint: '',
   });
-}
-
-/**
- * Fails early, as a usage error, when the report cannot be written where asked: `dir` must be (or
- * become) a writable directory, and its report files must not be directories. Nothing is opened: a
- * FIFO or a device there is replaced when the report is written, never written into.
- */
-function checkWritable(dir: string): void {
-  const path = resolve(dir);
-  try {
-    mkdirSync(path, { recursive: true });
-    if (!statSync(path).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-    accessSync(path, constants.W_OK);
-    for (const name of ['report.json', 'report.html']) {
-      const file = join(path, name);
-      if (lstatSync(file, { throwIfNoEntry: false })?.isDirectory()) {
-        throw new UsageError(`--out ${dir}: ${file} is a directory; remove it or pick another --out.`);
-      }
-    }
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-        ? 'is not writable'
-        : code === 'ENOTDIR' || code === 'EEXIST'
-          ? 'is not a directory'
-          : `cannot be created (${code ?? (error as Error).message})`;
-    throw new UsageError(
-      `--out ${dir}: ${path} ${why}. Pick a directory you can write to, e.g. --out ./conc-report.`,
-    );
-  }
 }

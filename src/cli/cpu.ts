@@ -2,14 +2,23 @@
  * `conc cpu`: the article's CPU-bound job — the exact sum of squares below each of 20 numbers from
  * 5 000 000 — in any mode, closing with `Duration X seconds`. A thin layer over runCpuJob.
  */
-import { SingleBar } from 'cli-progress';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { AbortError } from '../errors.ts';
 import type { Mode } from '../executor.ts';
 import { MODES } from '../executor.ts';
+import { progressBar } from '../lab/progress.ts';
 import { MAX_N } from '../workloads/cpu.ts';
 import { type CpuReport, DEFAULT_COUNT, DEFAULT_START, MAX_COUNT, runCpuJob } from '../workloads/cpu-job.ts';
-import { choiceOption, Exit, intOption, MAX_WORKERS, printJson, UsageError, watchingAuto } from './shared.ts';
+import {
+  choiceOption,
+  Exit,
+  intOption,
+  MAX_WORKERS,
+  option,
+  printJson,
+  UsageError,
+  watchingAuto,
+} from './shared.ts';
 import { againHint, type StopSignal, signalName, stopOnSignals } from './signals.ts';
 
 interface CpuFlags {
@@ -30,23 +39,36 @@ export function registerCpu(program: Command): void {
     .description(
       "The article's CPU-bound job: sum(i * i for i in range(n)) for n = start … start + count − 1, exactly, and time it.",
     )
-    .option('--mode <mode>', `how the sums run: ${MODES.join(' | ')}`, choiceOption('--mode', MODES), 'sync')
-    .option(
-      '--workers <n>',
-      'sums at once (default: 1 for sync, the number of cores otherwise)',
-      intOption('--workers', 1, MAX_WORKERS),
+    .addOption(
+      new Option('--mode <mode>', `how the sums run: ${MODES.join(' | ')}`)
+        .argParser(choiceOption('--mode', MODES))
+        .default(
+          'sync',
+          "sync — at the article's sizes JavaScript sums faster than workers start; see conc compare",
+        ),
+    )
+    .addOption(
+      option(
+        '--workers <n>',
+        'sums at once',
+        intOption('--workers', 1, MAX_WORKERS),
+        '1 for sync, the number of cores otherwise',
+      ),
     )
     .option('--start <n>', `the first n, 0 to ${MAX_N}`, intOption('--start', 0, MAX_N), DEFAULT_START)
     .option('--count <n>', `how many n, 1 to ${MAX_COUNT}`, intOption('--count', 1, MAX_COUNT), DEFAULT_COUNT)
-    .option(
-      '--chunk-size <n>',
-      'numbers per message to a worker (default 1)',
-      intOption('--chunk-size', 1, MAX_COUNT),
+    .addOption(
+      option(
+        '--chunk-size <n>',
+        'numbers per message to a worker',
+        intOption('--chunk-size', 1, MAX_COUNT),
+        '1',
+      ),
     )
     .option('--print', 'print each n and its sum')
     .option('--json', 'print one JSON document on stdout (sums as decimal strings), nothing else')
     .option('--redis <url>', 'mode distributed: the Redis URL')
-    .option('--queue <name>', 'mode distributed: the queue name (default conc)')
+    .addOption(option('--queue <name>', 'mode distributed: the queue name', undefined, 'conc'))
     .action(async (flags: CpuFlags) => {
       process.exitCode = await runCpu(flags);
     });
@@ -60,7 +82,7 @@ async function runCpu(flags: CpuFlags): Promise<number> {
         `(2^32 = ${MAX_N}); lower --start or --count.`,
     );
   }
-  const bar = process.stderr.isTTY && !flags.json ? progressBar() : undefined;
+  const bar = flags.json ? undefined : progressBar('summing');
   let report: CpuReport;
   let auto: { line: string; json: Record<string, unknown> } | undefined;
   let done = 0;
@@ -82,9 +104,7 @@ async function runCpu(flags: CpuFlags): Promise<number> {
         signal: stopping.signal,
         onProgress: (n, total) => {
           done = n;
-          if (!bar) return;
-          if (n === 1) bar.start(total, 0);
-          bar.update(n);
+          bar?.advance(n, total);
         },
       }),
     ));
@@ -130,15 +150,4 @@ function printPartial(flags: CpuFlags, done: number, seconds: number, by: StopSi
 /** The article's closing line. */
 export function closingLine(report: CpuReport): string {
   return `Duration ${report.seconds.toFixed(2)} seconds`;
-}
-
-function progressBar(): SingleBar {
-  return new SingleBar({
-    stream: process.stderr,
-    format: 'summing [{bar}] {value}/{total} {duration_formatted}',
-    barCompleteChar: '#',
-    barIncompleteChar: '.',
-    hideCursor: true,
-    clearOnComplete: true,
-  });
 }

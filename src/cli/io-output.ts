@@ -64,3 +64,28 @@ export function closingLine(report: IoReport | PartialIoReport): string {
   if (report.failed === 0) return `Downloaded ${report.count} sites in ${seconds} seconds`;
   return `Downloaded ${report.ok} of ${report.count} sites in ${seconds} seconds (${report.failed} failed)`;
 }
+
+/**
+ * Mode distributed's report as it ran: the downloads ran on `conc worker`s, each running as many at
+ * once as its own --concurrency says, which this process cannot see. So `workers` is null (not the
+ * client's count), `remote` says so, with the executor's stats() (the queue, the calls by task).
+ */
+export function remoteReport(report: IoReport): Record<string, unknown> {
+  const { executor, ...rest } = report;
+  const { workers: listening, ...stats } = executor ?? {};
+  return {
+    ...rest,
+    workers: null,
+    remote: {
+      workersListening: listening ?? null,
+      concurrency: 'set by each conc worker (--concurrency; 16 with --mode async)',
+      ...stats,
+    },
+  };
+}
+
+/** The line mode distributed prints before the closing line: where the downloads ran, and what sets the speed. */
+export function remoteLine(report: IoReport): string {
+  const queue = typeof report.executor?.queue === 'string' ? ` "${report.executor.queue}"` : '';
+  return `Ran on the conc workers of queue${queue}: each runs as many downloads at once as its --concurrency (conc worker --mode async: 16 at once, the fast way for I/O).`;
+}

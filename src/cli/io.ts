@@ -2,15 +2,23 @@
  * `conc io`: the article's I/O-bound job. With no URLs it downloads the embedded demo sites' two pages
  * × 80; otherwise the URLs given (arguments and/or --urls-file). A thin layer over runIoJob.
  */
-import { SingleBar } from 'cli-progress';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { AbortError } from '../errors.ts';
 import type { Mode } from '../executor.ts';
 import { MODES } from '../executor.ts';
 import type { DownloadResult } from '../http/download.ts';
 import { showUrl } from '../http/url.ts';
+import { progressBar } from '../lab/progress.ts';
 import { type IoJobOptions, type IoReport, runIoJob } from '../workloads/io-job.ts';
-import { closingLine, listFailures, type PartialIoReport, partialReport, reportLine } from './io-output.ts';
+import {
+  closingLine,
+  listFailures,
+  type PartialIoReport,
+  partialReport,
+  remoteLine,
+  remoteReport,
+  reportLine,
+} from './io-output.ts';
 import { Capped, sayOut } from './say.ts';
 import {
   choiceOption,
@@ -19,6 +27,7 @@ import {
   MAX_ITEMS,
   MAX_TIMER_MS,
   MAX_WORKERS,
+  option,
   printJson,
   UsageError,
   watchingAuto,
@@ -53,42 +62,56 @@ export function registerIo(program: Command): void {
     )
     .argument('[urls...]', 'URLs to download (default: the embedded demo sites)')
     .option('--urls-file <file>', 'read URLs from a file: one a line, blank lines and # comments skipped')
-    .option(
-      '--mode <mode>',
-      `how downloads run: ${MODES.join(' | ')}`,
-      choiceOption('--mode', MODES),
-      'async',
+    .addOption(
+      new Option('--mode <mode>', `how downloads run: ${MODES.join(' | ')}`)
+        .argParser(choiceOption('--mode', MODES))
+        .default(
+          'async',
+          'async — downloads mostly wait, so one thread keeps them all in flight; see conc compare',
+        ),
     )
-    .option(
-      '--workers <n>',
-      'downloads at once (default: 5 threads, cores for processes, unlimited async)',
-      intOption('--workers', 1, MAX_WORKERS),
+    .addOption(
+      option(
+        '--workers <n>',
+        'downloads at once',
+        intOption('--workers', 1, MAX_WORKERS),
+        '5 threads, cores for processes, unlimited async',
+      ),
     )
-    .option(
-      '--repeat <n>',
-      'repeat the list n times (default: 80 for the demo sites, 1 for your URLs)',
-      intOption('--repeat', 1, MAX_ITEMS),
+    .addOption(
+      option(
+        '--repeat <n>',
+        'repeat the list n times',
+        intOption('--repeat', 1, MAX_ITEMS),
+        '80 for the demo sites, 1 for your URLs',
+      ),
     )
-    .option(
-      '--latency <ms>',
-      'demo sites only: delay before each answer (default 50)',
-      intOption('--latency', 0, 600_000),
+    .addOption(
+      option(
+        '--latency <ms>',
+        'demo sites only: delay before each answer',
+        intOption('--latency', 0, 600_000),
+        '50',
+      ),
     )
-    .option('--timeout <ms>', 'per-attempt timeout (default 30000)', intOption('--timeout', 1, MAX_TIMER_MS))
-    .option(
-      '--retries <n>',
-      'retries after connection errors, 429 and 5xx (default 2)',
-      intOption('--retries', 0, 100),
+    .addOption(
+      option('--timeout <ms>', 'per-attempt timeout', intOption('--timeout', 1, MAX_TIMER_MS), '30000'),
     )
-    .option(
-      '--max-bytes <n>',
-      'fail a URL whose body is larger (default: no limit)',
-      intOption('--max-bytes', 1),
+    .addOption(
+      option(
+        '--retries <n>',
+        'retries after connection errors, 429 and 5xx',
+        intOption('--retries', 0, 100),
+        '2',
+      ),
+    )
+    .addOption(
+      option('--max-bytes <n>', 'fail a URL whose body is larger', intOption('--max-bytes', 1), 'no limit'),
     )
     .option('--json', 'print one JSON document on stdout, nothing else')
     .option('--verbose', 'print "Read N from URL" for each URL')
     .option('--redis <url>', 'mode distributed: the Redis URL')
-    .option('--queue <name>', 'mode distributed: the queue name (default conc)')
+    .addOption(option('--queue <name>', 'mode distributed: the queue name', undefined, 'conc'))
     .action(async (args: string[], flags: IoFlags) => {
       process.exitCode = await runIo(args, flags);
     });
@@ -108,7 +131,7 @@ async function runIo(args: string[], flags: IoFlags): Promise<number> {
       `${urls ? `${urls.length} URLs` : "the demo sites' 2 pages"} × --repeat ${flags.repeat} is ${total} downloads, more than the ${MAX_ITEMS} one run may make; lower --repeat.`,
     );
   }
-  const bar = process.stderr.isTTY && !flags.json && !flags.verbose ? progressBar() : undefined;
+  const bar = flags.json || flags.verbose ? undefined : progressBar('downloading');
   const results: DownloadResult[] = [];
   const started = performance.now();
   // each download in flight is cancelled (its task's signal aborts its request); the bar stops first
@@ -119,9 +142,9 @@ async function runIo(args: string[], flags: IoFlags): Promise<number> {
   const options = jobOptions(flags, urls, stopping.signal, (result) => {
     results.push(result);
     if (flags.verbose) sayOut(reportLine(result));
-    bar?.update(results.length);
+    bar?.advance(results.length, total);
   });
-  bar?.start(total, 0);
+  bar?.advance(0, total);
   let outcome: IoReport;
   let auto: { line: string; json: Record<string, unknown> } | undefined;
   try {
@@ -147,11 +170,14 @@ function printOutcome(
   flags: IoFlags,
   reported: Set<string>,
 ): void {
+  const remote = flags.mode === 'distributed' && !('partial' in outcome) ? outcome : undefined;
   if (flags.json) {
-    printJson(auto ? { ...outcome, auto: auto.json } : outcome);
+    const doc = remote ? remoteReport(remote) : outcome;
+    printJson(auto ? { ...doc, auto: auto.json } : doc);
   } else {
     if (!flags.verbose) listFailures(outcome.results.filter((r) => !reported.has(r.url)));
     if (auto) process.stdout.write(`${auto.line}\n`);
+    if (remote) sayOut(remoteLine(remote));
     process.stdout.write(`${closingLine(outcome)}\n`);
   }
 }
@@ -203,15 +229,4 @@ async function collectUrls(
   });
   bad.end();
   return urls;
-}
-
-function progressBar(): SingleBar {
-  return new SingleBar({
-    stream: process.stderr,
-    format: 'downloading [{bar}] {value}/{total} {duration_formatted}',
-    barCompleteChar: '#',
-    barIncompleteChar: '.',
-    hideCursor: true,
-    clearOnComplete: true,
-  });
 }

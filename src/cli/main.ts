@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ConcError } from '../errors.ts';
 import { safeText } from '../util/safe-text.ts';
 import { commands } from './commands.ts';
-import { Exit, UsageError } from './shared.ts';
+import { Exit, optionHelp, UsageError } from './shared.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -19,6 +19,8 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     // one prefix for every error, commander's own included: `conc: …`
+    // `(default: …)` alike for every option, fixed or decided later (shared.ts option())
+    .configureHelp({ optionDescription: optionHelp })
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'conc: ')) })
     .exitOverride();
   for (const register of commands) register(program);

@@ -16,6 +16,7 @@ import {
 import { sayErr, sayOut } from './say.ts';
 import { Exit, intOption, MAX_TIMER_MS, printJson, UsageError } from './shared.ts';
 import { againHint, type Stopping, signalName, stopOnSignals } from './signals.ts';
+import { terminalWidth, wrap } from './wrap.ts';
 
 /** Longest one call may take unless told otherwise (ms). */
 export const DEFAULT_TASK_TIMEOUT_MS = 60_000;
@@ -57,6 +58,12 @@ async function profile(spec: string, flags: ProfileFlags): Promise<number> {
   try {
     const argLists = parseArgLists(flags.args);
     const target = await loadTarget(spec);
+    if (flags.args === undefined) {
+      // a task profiled with no arguments may measure a path it never takes in real use
+      sayErr(
+        `conc: warning: no --args given, so ${target.name} is called with no arguments; give one call's arguments as a JSON array, e.g. --args '[5000000]'.`,
+      );
+    }
     stopping = stopOnSignals((by) => sayErr(`conc: stopping the profile ${againHint(by)}`));
     try {
       result = await profileTask(target, argLists, flags.runs, {
@@ -95,13 +102,22 @@ function callFailure(name: string, error: unknown, timeoutMs: number): string {
 function printProfile(spec: string, r: ProfileResult, stoppedBy: string | undefined): void {
   const lists = new Set(r.calls.map((c) => c.args)).size;
   const how = stoppedBy ? `interrupted by ${stoppedBy} — partial` : 'one at a time';
+  const width = terminalWidth();
   for (const line of [
-    `Profile of ${r.target.name} (${spec}): ${r.calls.length} calls, ${lists} argument list${lists === 1 ? '' : 's'}, ${how}`,
+    ...wrap(
+      `Profile of ${r.target.name} (${spec}): ${r.calls.length} calls, ${lists} argument list${lists === 1 ? '' : 's'}, ${how}`,
+      width,
+      '  ',
+    ),
     `  wall per call  ${fmt(r.wallMs)} ms (median)`,
     `  CPU per call   ${fmt(r.cpuMs)} ms (${Math.round(r.cpuRatio * 100)}% of wall time overall)`,
     `  event loop     busy ${Math.round(r.elu * 100)}%, longest delay ${fmt(r.loopDelayMs)} ms`,
-    `Verdict: ${r.reason}`,
-    `Recommended: --mode ${r.recommended.mode} --workers ${r.recommended.workers} — ${r.recommended.why}`,
+    ...wrap(`Verdict: ${r.reason}`, width, '  '),
+    ...wrap(
+      `Recommended: --mode ${r.recommended.mode} --workers ${r.recommended.workers} — ${r.recommended.why}`,
+      width,
+      '  ',
+    ),
   ])
     sayOut(line);
 }

@@ -1,5 +1,5 @@
 /** Helpers every CLI command uses: option parsers that fail as usage errors, and exit codes. */
-import { InvalidArgumentError } from 'commander';
+import { Help, InvalidArgumentError, Option } from 'commander';
 import { describeAutoChoice, watchAuto } from '../backends/auto/channel.ts';
 import { escapeJsonControls, safeText } from '../util/safe-text.ts';
 
@@ -77,4 +77,28 @@ export async function watchingAuto<T>(
   if (!choice) return { result };
   const { chosen, verdict, width, reason } = choice;
   return { result, auto: { line: describeAutoChoice(choice), json: { chosen, verdict, width, reason } } };
+}
+
+/**
+ * An option whose default is decided later (by mode, by input…): `defaultText` says what it is, and
+ * help shows it as `(default: …)` like a fixed default (see optionHelp), while the flag stays unset.
+ */
+export function option<T>(
+  flags: string,
+  description: string,
+  parse: ((raw: string) => T) | undefined,
+  defaultText: string,
+): Option {
+  const made = new Option(flags, description).default(undefined, defaultText);
+  return parse ? made.argParser(parse) : made;
+}
+
+/**
+ * Help's option text, with `(default: …)` for options made by option() too: commander shows a default's
+ * description only when the value is set, and these are left unset on purpose.
+ */
+export function optionHelp(this: Help, opt: Option): string {
+  const text = Help.prototype.optionDescription.call(this, opt);
+  if (opt.defaultValue !== undefined || opt.defaultValueDescription === undefined) return text;
+  return `${text} (default: ${opt.defaultValueDescription})`;
 }

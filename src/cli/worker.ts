@@ -13,7 +13,7 @@ import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, WorkerLog } fro
 import { DEFAULT_GRACE_MS, type DistributedWorker } from '../worker/options.ts';
 import { FORCED_STOP_MAX_MS, type StopReport } from '../worker/shutdown.ts';
 import { describeWorker, startWorker } from '../worker/start.ts';
-import { choiceOption, intOption } from './shared.ts';
+import { choiceOption, intOption, option } from './shared.ts';
 
 /**
  * How a worker ended. 0: drained — every running job finished and was reported. 1: it could not start.
@@ -53,10 +53,13 @@ export function registerWorker(program: Command): void {
         .default(DEFAULT_REDIS),
     )
     .option('--queue <name>', 'queue to take jobs from', 'conc')
-    .option(
-      '--concurrency <n>',
-      'jobs at once (default: --workers; 16 with --mode async)',
-      intOption('--concurrency', 1, 10_000),
+    .addOption(
+      option(
+        '--concurrency <n>',
+        'jobs at once',
+        intOption('--concurrency', 1, 10_000),
+        '--workers; 16 with --mode async',
+      ),
     )
     .option(
       '--mode <mode>',
@@ -64,10 +67,13 @@ export function registerWorker(program: Command): void {
       choiceOption('--mode', ['threads', 'processes', 'async'] as const),
       'threads',
     )
-    .option(
-      '--workers <n>',
-      'threads or processes of the local pool (default: cores)',
-      intOption('--workers', 1, 1024),
+    .addOption(
+      option(
+        '--workers <n>',
+        'threads or processes of the local pool',
+        intOption('--workers', 1, 1024),
+        'cores',
+      ),
     )
     .option(
       '--tasks <file>',
@@ -111,7 +117,14 @@ function registerOperatorOptions(command: Command): void {
       'serve /live, /ready and /metrics on this port (0: any free port)',
       intOption('--health-port', 0, 65_535),
     )
-    .option('--health-host <host>', 'address the health server binds (default 127.0.0.1: this machine only)');
+    .addOption(
+      option(
+        '--health-host <host>',
+        'address the health server binds',
+        undefined,
+        '127.0.0.1: this machine only',
+      ),
+    );
 }
 
 const logFormat = choiceOption('--log', LOG_FORMATS);

@@ -12,6 +12,7 @@ import { AbortError, TaskNotFoundError, TaskTimeoutError } from '../errors.ts';
 import type { Mode } from '../executor.ts';
 import { resolveTask } from '../internal/resolve-task.ts';
 import { median } from './experiment.ts';
+import { measureThreadStartMs } from './thread-start.ts';
 
 /** A bad profile target or argument: the CLI reports it as a usage error. */
 export class ProfileInputError extends Error {
@@ -44,6 +45,8 @@ export interface ProfileResult {
   loopDelayMs: number;
   reason: string;
   recommended: { mode: Mode; workers: number; why: string };
+  /** A worker thread's start-up, measured here (ms): threads are not recommended for shorter calls. */
+  threadStartMs: number;
   /** Stopped by its signal before every call ran: the figures are those of `calls`. */
   partial: boolean;
 }
@@ -118,6 +121,7 @@ export async function profileTask(
   bounds: ProfileBounds = {},
 ): Promise<ProfileResult> {
   const { signal } = bounds;
+  const threadStartMs = await measureThreadStartMs();
   await boundedCall(target, argLists[0]!, bounds); // warm-up: module state, JIT, first connections
   const calls: ProfileCall[] = [];
   const whole = new Probe();
@@ -136,7 +140,7 @@ export async function profileTask(
   } catch (error) {
     if (!signal?.aborted || calls.length === 0) throw error;
   }
-  return summarize(target, calls, whole, Boolean(signal?.aborted));
+  return summarize(target, calls, whole, Boolean(signal?.aborted), threadStartMs);
 }
 
 function summarize(
@@ -144,6 +148,7 @@ function summarize(
   calls: ProfileCall[],
   whole: Probe,
   partial: boolean,
+  threadStartMs: number,
 ): ProfileResult {
   const c = classify(whole.stop(calls.length));
   const wallMs = median(calls.map((x) => x.wallMs));
@@ -158,7 +163,8 @@ function summarize(
     elu: c.elu,
     loopDelayMs: c.loopDelayMs,
     reason: c.reason,
-    recommended: recommend(c, wallMs, cpuMs),
+    recommended: recommend(c, wallMs, cpuMs, threadStartMs),
+    threadStartMs,
     partial,
   };
 }
@@ -201,8 +207,26 @@ async function boundedCall(target: ProfileTarget, args: unknown[], bounds: Profi
   }
 }
 
-function recommend(c: Classification, wallMs: number, cpuMs: number): ProfileResult['recommended'] {
+/** Calls shorter than this stay inline whatever a thread's start-up measured (ms). */
+const TINY_CALL_MS = 1;
+
+function recommend(
+  c: Classification,
+  wallMs: number,
+  cpuMs: number,
+  threadStartMs: number,
+): ProfileResult['recommended'] {
   const cores = availableParallelism();
+  const floorMs = Math.max(TINY_CALL_MS, threadStartMs);
+  if (c.verdict === 'cpu-bound' && wallMs < floorMs) {
+    // enough calls per message that each carries at least a thread's start-up of work
+    const chunk = Math.max(2, Math.ceil(floorMs / Math.max(wallMs, 0.001)));
+    return {
+      mode: 'sync',
+      workers: 1,
+      why: `each call computes for only ${ms(wallMs)}, less than a worker thread takes to start here (${ms(threadStartMs)}): threads would spend more on start-up and messages than they save. Stay inline (--mode sync), or, with threads, batch calls with chunkSize ${chunk} (map(fn, items, { chunkSize: ${chunk} })) so each message carries enough work.`,
+    };
+  }
   if (c.verdict === 'cpu-bound') {
     return {
       mode: 'threads',

@@ -1,6 +1,8 @@
 /**
- * What `conc compare` shows while it runs, on stderr: on a TTY a bar per run (which job, which mode,
- * items done); otherwise one line per finished run, so a log still shows how far it got.
+ * Progress on stderr, one style for every command: `{label} [bar] done/total elapsed`, drawn by
+ * cli-progress, only when the stream is a TTY (a log gets no bar). `conc compare` shows a bar per run
+ * (which job, which mode, items done); without a TTY, one line per finished run, so a log still shows
+ * how far it got.
  */
 import { SingleBar } from 'cli-progress';
 import type { Mode } from '../executor.ts';
@@ -16,9 +18,45 @@ export interface Progress {
   stop(): void;
 }
 
-export function createProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
-  const tty = stream.isTTY === true;
+/** A bar that is drawn once it knows its total; `advance` moves it, `stop` clears it. */
+export interface Bar {
+  advance(done: number, total: number): void;
+  stop(): void;
+}
+
+/**
+ * The one progress bar of every command, or undefined when `stream` is not a TTY. It starts at the
+ * first `advance` (when the total is known), so it never shows a placeholder total.
+ */
+export function progressBar(label: string, stream: NodeJS.WriteStream = process.stderr): Bar | undefined {
+  if (stream.isTTY !== true) return undefined;
   let bar: SingleBar | undefined;
+  return {
+    advance(done, total) {
+      if (!bar) {
+        bar = new SingleBar({
+          stream,
+          format: '{label} [{bar}] {value}/{total} {duration_formatted}',
+          barsize: 30,
+          hideCursor: true,
+          clearOnComplete: true,
+          linewrap: false,
+        });
+        bar.start(total, done, { label });
+        return;
+      }
+      if (bar.getTotal() !== total) bar.setTotal(total);
+      bar.update(done);
+    },
+    stop() {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}
+
+export function createProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
+  let bar: Bar | undefined;
   let label = '';
   const clear = () => {
     bar?.stop();
@@ -27,22 +65,11 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
   return {
     runStart(job, mode, run, runs) {
       label = `${job} · ${mode}${runs > 1 ? ` · run ${run}/${runs}` : ''}`;
-      if (!tty) return;
       clear();
-      bar = new SingleBar({
-        stream,
-        format: '{label} [{bar}] {value}/{total}',
-        barsize: 30,
-        hideCursor: true,
-        clearOnComplete: true,
-        linewrap: false,
-      });
-      bar.start(1, 0, { label });
+      bar = progressBar(label, stream);
     },
     item(_job, _mode, done, total) {
-      if (!bar) return;
-      if (bar.getTotal() !== total) bar.setTotal(total);
-      bar.update(done, { label });
+      bar?.advance(done, total);
     },
     runEnd(_job, _mode, measure, error) {
       clear();

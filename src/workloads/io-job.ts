@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidOptionsError } from '../errors.ts';
-import { createExecutor, type Executor, type Mode } from '../executor.ts';
+import { createExecutor, type Executor, type ExecutorStats, type Mode } from '../executor.ts';
 import type { DownloadResult } from '../http/download.ts';
 import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from '../http/options.ts';
 import { show } from '../util/show.ts';
@@ -52,6 +52,8 @@ export interface IoReport {
   seconds: number;
   /** One per URL, in list order. */
   results: DownloadResult[];
+  /** Mode distributed: the executor's stats() at the end (how many downloads ran where is the workers'). */
+  executor?: ExecutorStats;
 }
 
 const DEFAULT_WORKERS: Partial<Record<Mode, number>> = { threads: 5 };
@@ -132,7 +134,8 @@ async function download(
     }
   }
   const workers = Number.isFinite(ex.workers) ? ex.workers : list.length;
-  return ioReport(options.mode, workers, list.length, results, seconds);
+  const report = ioReport(options.mode, workers, list.length, results, seconds);
+  return options.mode === 'distributed' ? { ...report, executor: ex.stats() } : report;
 }
 
 /** The executor of the job's mode, each worker with a download session (`holder` names this thread's). */
