@@ -320,7 +320,7 @@ class ExecutorImpl implements Executor {
   }
 
   ready(): Promise<void> {
-    if (this.#closed) return Promise.reject(new ExecutorClosedError('ready'));
+    if (this.#closed) return Promise.reject(new ExecutorClosedError('wait for ready()'));
     return this.#backend.ready();
   }
 

@@ -30,6 +30,20 @@ describe('ready() and minWorkers', () => {
     }
   });
 
+  it('threads: the worker ready() started with minWorkers 0 idles out like any other, and is not restarted', async () => {
+    const ex = createExecutor({ mode: 'threads', workers: 2, idleTimeoutMs: 30 });
+    try {
+      await ex.ready();
+      expect(ex.stats().workers).toBe(1);
+      await vi.waitFor(() => expect(ex.stats().workers).toBe(0), { timeout: 10_000, interval: 10 });
+      await new Promise((resolve) => setTimeout(resolve, 150)); // nothing respawned it meanwhile
+      expect(ex.stats().workers).toBe(0);
+      expect(await ex.submit(tasks.square, 3)).toBe(9);
+    } finally {
+      await ex.close();
+    }
+  });
+
   it('processes: a worker that crashes is replaced to keep minWorkers', async () => {
     const ex = createExecutor({ mode: 'processes', workers: 1, minWorkers: 1 });
     try {

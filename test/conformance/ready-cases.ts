@@ -133,7 +133,7 @@ export function readyCases(mode: Mode, make: Make): void {
     await ex.close();
     const error = await ex.ready().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExecutorClosedError);
-    expect((error as Error).message).toContain('Cannot ready: the executor is closed');
+    expect((error as Error).message).toContain('Cannot wait for ready(): the executor is closed');
   });
 
   it.runIf(isPool(mode))(

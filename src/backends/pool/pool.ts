@@ -72,8 +72,8 @@ export class Pool implements Backend {
   #closing = false;
   #idleWaiters: (() => void)[] = [];
   #barrier = new ReadyBarrier();
-  /** Workers ready() waits for: minWorkers, at least 1 once ready() was called. */
-  #wanted: number;
+  /** minWorkers, within workers: started at creation, replaced when lost, kept past idleTimeoutMs. */
+  #min: number;
   /** What the workers report to, one object for every slot. */
   #owner: SlotOwner<WorkerSlot> = {
     outcome: (job, outcome) => this.#outcome(job, outcome),
@@ -86,7 +86,7 @@ export class Pool implements Backend {
       else if (slot.load === 0 && !this.#closing) slot.rest(); // started ahead: idle, keeps nothing alive
       this.#checkReady();
     },
-    retirable: () => this.#live() > (this.#opts.minWorkers ?? 0),
+    retirable: () => this.#live() > this.#min,
   };
 
   constructor(options: PoolOptions) {
@@ -94,15 +94,14 @@ export class Pool implements Backend {
     this.mode = options.mode;
     this.concurrency = options.workers;
     this.window = Math.max(64, options.workers * MAX_PREFETCH * 4);
-    this.#wanted = Math.min(options.minWorkers ?? 0, options.workers);
+    this.#min = Math.min(options.minWorkers ?? 0, options.workers);
     this.#fill();
   }
 
   /** Resolves once `minWorkers` workers (at least one, started now if none runs) can take work. */
   ready(): Promise<void> {
-    if (this.#closing) return Promise.reject(new ExecutorClosedError('ready'));
+    if (this.#closing) return Promise.reject(new ExecutorClosedError('wait for ready()'));
     if (this.#broken) return Promise.reject(publicError(this.#broken, 'ready'));
-    this.#wanted = Math.max(this.#wanted, 1);
     const waiting = this.#barrier.wait();
     this.#fill(); // a worker that cannot even be spawned breaks the pool: that rejects the wait
     this.#checkReady();
@@ -145,7 +144,7 @@ export class Pool implements Backend {
 
   async close(cancel?: Cancel): Promise<void> {
     this.#closing = true;
-    this.#barrier.fail(new ExecutorClosedError('ready'));
+    this.#barrier.fail(new ExecutorClosedError('wait for ready()'));
     if (cancel) {
       this.#settleQueued({ kind: 'aborted', reason: cancel.reason });
       for (const slot of this.#slots) slot.cancelAll(cancel.reason);
@@ -264,9 +263,14 @@ export class Pool implements Backend {
     for (const job of this.#queue.drain()) if (!job.settled) job.settle(outcome);
   }
 
-  /** Starts workers until `#wanted` are running or starting (never when closing or broken). */
+  /** How many workers to keep: minWorkers, and at least one while a ready() waits (not after: no churn). */
+  #wanted(): number {
+    return this.#barrier.waiting ? Math.max(this.#min, 1) : this.#min;
+  }
+
+  /** Starts workers until `#wanted()` are running or starting (never when closing or broken). */
   #fill(): void {
-    while (!this.#closing && !this.#broken && this.#live() < this.#wanted) if (!this.#spawn()) return;
+    while (!this.#closing && !this.#broken && this.#live() < this.#wanted()) if (!this.#spawn()) return;
   }
 
   /** Workers running or starting, not on their way out. */
@@ -280,7 +284,7 @@ export class Pool implements Backend {
     if (!this.#barrier.waiting) return;
     let n = 0;
     for (const slot of this.#slots) if (slot.started && !slot.terminating) n++;
-    if (n >= this.#wanted) this.#barrier.open();
+    if (n >= this.#wanted()) this.#barrier.open();
   }
 
   /** Nothing queued and no worker holds a job that has not ended. */
