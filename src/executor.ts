@@ -162,6 +162,19 @@ export interface Executor extends AsyncDisposable {
    */
   close(options?: { cancel?: boolean }): Promise<void>;
   /**
+   * A barrier: resolves once the executor can take work. Threads and processes: once `minWorkers`
+   * workers (at least one, started now if none runs) have loaded and finished their initializer.
+   * Sync, async and auto: once the initializer ran here. Distributed: once Redis answers (it does not
+   * wait for a `conc worker`). Rejects with the error every task would get — `InitializerError`,
+   * `BrokenPoolError` (bounded by `initTimeoutMs`: it never hangs), `RedisError` — and with
+   * `ExecutorClosedError` after `close()`. Calling it again is fine.
+   *
+   * @example
+   * const ex = createExecutor({ mode: 'threads', workers: 4, minWorkers: 4 });
+   * await ex.ready(); // 4 threads up: the first map pays no start-up
+   */
+  ready(): Promise<void>;
+  /**
    * Counters and state now, see {@link ExecutorStats}.
    *
    * @example
@@ -173,7 +186,7 @@ export interface Executor extends AsyncDisposable {
 /**
  * Creates an executor. Same calls whatever the mode; change one option to change how work runs.
  * Options are checked at once: a bad one throws `InvalidOptionsError` naming it and echoing the value.
- * Workers start on demand, so creating an executor is cheap.
+ * Workers start on demand, so creating an executor is cheap — unless `minWorkers` asks for some now.
  *
  * @example
  * // TypeScript: `await using` closes it at the end of the block (tsc and tsx compile it to try/finally)
@@ -304,6 +317,11 @@ class ExecutorImpl implements Executor {
     const closing = this.#backend.close(cancel ? cancelOnClose() : undefined);
     this.#closing = this.#closing ? Promise.all([this.#closing, closing]).then(() => undefined) : closing;
     return this.#closing;
+  }
+
+  ready(): Promise<void> {
+    if (this.#closed) return Promise.reject(new ExecutorClosedError('wait for ready()'));
+    return this.#backend.ready();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type { Mode } from './core/backend.ts';
 import { InvalidOptionsError } from './errors.ts';
+import { checkCount, checkMs } from './option-checks.ts';
 import { type AnyTaskRef, isTaskRef, type TaskRef } from './tasks.ts';
 import { show } from './util/show.ts';
 
@@ -38,6 +39,15 @@ export interface ExecutorOptions {
    * distributed and auto
    */
   workers?: number | undefined;
+  /**
+   * Pool workers (threads, processes) started when the executor is created, and kept while it lives
+   * (`idleTimeoutMs` stops only those beyond): pay the start-up before the first task. `await ex.ready()`
+   * waits for them. An integer from 0 to `workers`. Sync and async accept it and have no workers to
+   * start; auto accepts it and starts threads only once it chose them; distributed refuses it above 0
+   * (its workers are `conc worker` processes, started elsewhere).
+   * @defaultValue 0 (workers start on demand)
+   */
+  minWorkers?: number | undefined;
   /**
    * A task run once in each worker before its first task (once in total for sync/async), with
    * `initArgs`: the place for per-worker state, like the article's session per thread. If it throws,
@@ -119,8 +129,7 @@ export const DEFAULT_CANCEL_GRACE_MS = 1000;
 
 /** How long a pool worker may take to be ready (load and initializer) by default. */
 export const DEFAULT_INIT_TIMEOUT_MS = 60_000;
-/** The longest timer Node.js can set: 2^31−1 ms. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+export { MAX_TIMER_MS } from './option-checks.ts';
 /** The widest pool: every worker is a thread or process with its own heap (≈10 MB or more each). */
 export const MAX_POOL_WORKERS = 256;
 /** The widest async or distributed executor (tasks in flight at once). */
@@ -138,6 +147,7 @@ export const MODES: readonly Mode[] = ['sync', 'async', 'threads', 'processes', 
 const OPTION_KEYS: readonly (keyof ExecutorOptions)[] = [
   'mode',
   'workers',
+  'minWorkers',
   'initializer',
   'initArgs',
   'taskTimeoutMs',
@@ -156,6 +166,7 @@ const OPTION_KEYS: readonly (keyof ExecutorOptions)[] = [
 export interface ResolvedOptions {
   mode: Mode;
   workers: number;
+  minWorkers: number;
   initializer: TaskRef | undefined;
   initArgs: unknown[];
   taskTimeoutMs: number | undefined;
@@ -196,6 +207,7 @@ export function resolveOptions(options: ExecutorOptions): ResolvedOptions {
   return {
     mode,
     workers: mode === 'sync' ? 1 : workers,
+    minWorkers: checkMinWorkers(options, workers),
     initializer: options.initializer,
     initArgs: options.initArgs ?? [],
     taskTimeoutMs: options.taskTimeoutMs,
@@ -209,6 +221,21 @@ export function resolveOptions(options: ExecutorOptions): ResolvedOptions {
     queue: options.queue ?? 'conc',
     noWorkerTimeoutMs: options.noWorkerTimeoutMs,
   };
+}
+
+/** minWorkers: an integer 0..workers; above 0 refused by distributed (its workers start elsewhere). */
+function checkMinWorkers(options: ExecutorOptions, workers: number): number {
+  const min = options.minWorkers;
+  if (min === undefined) return 0;
+  checkCount('minWorkers', min, 0, MAX_POOL_WORKERS);
+  const given = options.workers === undefined ? ', the default: the cores' : '';
+  if (min > workers) fail(`minWorkers (${min}) must be at most workers (${workers}${given}).`);
+  if (options.mode === 'distributed' && min > 0)
+    fail(
+      "minWorkers applies to the pool modes; mode 'distributed' cannot start its workers: start " +
+        '`conc worker` processes, and `await ex.ready()` to wait for Redis.',
+    );
+  return min;
 }
 
 function checkTasks(options: ExecutorOptions): void {
@@ -246,40 +273,4 @@ function checkNumbers(options: ExecutorOptions): void {
     checkCount('maxMemoryMb', mb, MIN_MEMORY_MB, MAX_MEMORY_MB);
   }
   checkMs('noWorkerTimeoutMs', options.noWorkerTimeoutMs, 'infinity');
-}
-
-/** An integer count in [min, max]; `also` names what else is accepted (Infinity). */
-function checkCount(name: string, value: unknown, min: number, max: number, also = '', hint = ''): void {
-  if (value === undefined) return;
-  if (!(typeof value === 'number' && Number.isInteger(value) && value >= min))
-    fail(`${name} must be an integer ≥ ${min}${also}; got ${show(value)}.`);
-  if ((value as number) > max) fail(`${name} must be at most ${max}; got ${show(value)}.${hint}`);
-}
-
-/**
- * A duration in ms: finite, > 0 (or ≥ 0 with 'zero', or Infinity with 'infinity'), and at most
- * 2^31−1 — Node fires a longer timer after 1 ms instead.
- */
-export function checkMs(
-  name: string,
-  value: unknown,
-  accepts: 'positive' | 'zero' | 'infinity',
-  where = 'createExecutor',
-): void {
-  if (value === undefined) return;
-  const say = (message: string): never => {
-    throw new InvalidOptionsError(`${where}: ${message}`);
-  };
-  if (accepts === 'infinity' && value === Number.POSITIVE_INFINITY) return;
-  const what =
-    accepts === 'zero'
-      ? 'a number of milliseconds ≥ 0'
-      : `a positive number of milliseconds${accepts === 'infinity' ? ' or Infinity' : ''}`;
-  if (!(typeof value === 'number' && Number.isFinite(value) && (accepts === 'zero' ? value >= 0 : value > 0)))
-    say(`${name} must be ${what}; got ${show(value)}.`);
-  if ((value as number) > MAX_TIMER_MS)
-    say(
-      `${name} must be at most ${MAX_TIMER_MS} ms (2^31−1, about 24.8 days: Node.js timers cannot wait ` +
-        `longer); got ${show(value)}.${accepts === 'infinity' ? ' Use Infinity for "never".' : ''}`,
-    );
 }

@@ -166,6 +166,29 @@ describe('bounds (issue 14): timers Node cannot set, absurd sizes, non-integers'
       { mode: 'distributed', maxMemoryMb: 64 },
       /maxMemoryMb applies to the pool modes.*conc worker/,
     ],
+    ['minWorkers -1', { mode: 'threads', minWorkers: -1 }, /minWorkers must be an integer ≥ 0; got `-1`/],
+    [
+      'minWorkers 0.5',
+      { mode: 'processes', minWorkers: 0.5 },
+      /minWorkers must be an integer ≥ 0; got `0.5`/,
+    ],
+    ['minWorkers "2"', { mode: 'threads', minWorkers: '2' }, /minWorkers must be an integer ≥ 0; got "2"/],
+    [
+      'minWorkers above workers',
+      { mode: 'threads', workers: 2, minWorkers: 4 },
+      /minWorkers \(4\) must be at most workers \(2\)\./,
+    ],
+    [
+      'minWorkers above the default workers',
+      { mode: 'processes', minWorkers: 256 },
+      /minWorkers \(256\) must be at most workers \(\d+, the default: the cores\)/,
+    ],
+    ['minWorkers 300', { mode: 'threads', minWorkers: 300 }, /minWorkers must be at most 256; got `300`/],
+    [
+      'minWorkers distributed',
+      { mode: 'distributed', workers: 4, minWorkers: 1 },
+      /minWorkers applies to the pool modes; mode 'distributed' cannot start its workers/,
+    ],
   ])('%s', (_, options, message) => {
     expect(bad(options)).toThrow(InvalidOptionsError);
     expect(bad(options)).toThrow(message);

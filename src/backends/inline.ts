@@ -11,7 +11,7 @@
  */
 import type { Backend, BackendStats, Cancel } from '../core/backend.ts';
 import type { Job } from '../core/job.ts';
-import { type Outcome, uncloneableArguments, uncloneableResult } from '../core/outcome.ts';
+import { type Failure, type Outcome, uncloneableArguments, uncloneableResult } from '../core/outcome.ts';
 import { publicError } from '../core/public-error.ts';
 import { TaskNotFoundError } from '../errors.ts';
 import { fromWireError, toWireError } from '../internal/error-wire.ts';
@@ -76,6 +76,12 @@ export class InlineBackend implements Backend {
     }
     running.scope.abort(reason);
     this.#release(job);
+  }
+
+  /** Runs the initializer now (once in total, as before a first task); rejects with InitializerError if it threw. */
+  async ready(): Promise<void> {
+    const broken = await this.#initialize();
+    if (broken) throw publicError(broken as Failure, 'ready');
   }
 
   stats(): BackendStats {

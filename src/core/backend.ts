@@ -33,6 +33,12 @@ export interface Backend {
    */
   close(cancel?: Cancel): Promise<void>;
   stats(): BackendStats;
+  /**
+   * Resolves once the backend can take work: pools, once `minWorkers` workers (at least one) finished
+   * their initializer; sync/async, once the initializer ran; distributed, once Redis answers. Rejects
+   * with the public error that every task would fail with (InitializerError, BrokenPoolError, RedisError).
+   */
+  ready(): Promise<void>;
   /** Anything backend-specific worth reporting (auto: the mode it chose). */
   info?(): Record<string, unknown>;
 }

@@ -25,6 +25,7 @@ import { overlap, tasks as state } from '../fixtures/state.ts';
 import { listenForStarts, type StartListener } from '../helpers/started.ts';
 import { type CooperativeCaps, cooperativeCases } from './cooperative-cases.ts';
 import { hardeningCases } from './hardening-cases.ts';
+import { readyCases } from './ready-cases.ts';
 
 export interface Capabilities {
   /** Arguments and results are cloned across a boundary (pools, distributed). */
@@ -434,6 +435,10 @@ export function executorSuite(mode: ExecutorOptions['mode'], caps: Capabilities)
 
     describe('hardening (issue 14)', () => {
       hardeningCases(withEx, { clones: caps.clones });
+    });
+
+    describe('warm-up: minWorkers and ready() (issue 13)', () => {
+      readyCases(mode, make);
     });
 
     describe('cooperative cancellation', () => {

@@ -71,6 +71,8 @@ export class FakeBackend implements Backend {
 
   async close(): Promise<void> {}
 
+  async ready(): Promise<void> {}
+
   stats(): BackendStats {
     return { running: this.jobs.filter((j) => j.state === 'running').length, queued: 0, workers: 0 };
   }

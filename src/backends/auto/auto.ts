@@ -106,6 +106,14 @@ export class AutoBackend implements Backend {
     };
   }
 
+  /**
+   * Resolves once the initializer ran on the event loop, where sampling starts. Threads start only
+   * when the work turns out to compute (auto decides), so `minWorkers` does not apply to auto.
+   */
+  ready(): Promise<void> {
+    return this.#loop.ready();
+  }
+
   info(): Record<string, unknown> {
     return { ...this.choice() };
   }

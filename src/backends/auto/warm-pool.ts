@@ -59,7 +59,7 @@ export class WarmPool {
     this.#state = 'warming';
     this.#warmMs = undefined;
     this.#startedAt = performance.now();
-    const pool = new Pool({ ...this.#opts, mode: 'threads', transport: threadTransport });
+    const pool = new Pool({ ...this.#opts, mode: 'threads', transport: threadTransport, minWorkers: 0 });
     this.#pool = pool;
     for (let i = 0; i < this.#opts.workers; i++) {
       // one job each: the pool spawns a thread per job. Whatever the outcome (an initializer that

@@ -107,6 +107,15 @@ export class DistributedBackend implements Backend {
     if (done) this.#cancelRemote([done], reason);
   }
 
+  /**
+   * Resolves once Redis answers and the queue is open (rejects with RedisError when it is unreachable).
+   * It does not wait for a `conc worker`: those come and go on other machines; noWorkerTimeoutMs
+   * bounds how long a call waits for one.
+   */
+  async ready(): Promise<void> {
+    await (this.#link ?? this.#connect());
+  }
+
   stats(): BackendStats {
     return { running: this.#entries.running, queued: this.#entries.queued, workers: this.#workers };
   }

@@ -19,10 +19,14 @@
  */
 import type { Backend, BackendStats, Cancel } from '../../core/backend.ts';
 import type { Job } from '../../core/job.ts';
-import type { Outcome } from '../../core/outcome.ts';
+import type { Failure, Outcome } from '../../core/outcome.ts';
+import { publicError } from '../../core/public-error.ts';
+import { ExecutorClosedError } from '../../errors.ts';
 import type { TaskRef } from '../../tasks.ts';
 import { isChunk, JobQueue } from './job-queue.ts';
 import { MAX_PREFETCH } from './prefetch.ts';
+import { ReadyBarrier } from './ready-barrier.ts';
+import { sendChunk, sendSolo } from './send.ts';
 import type { SlotOwner } from './slot-contract.ts';
 import { TaskKeys } from './task-keys.ts';
 import type { TransportFactory } from './transport.ts';
@@ -40,6 +44,8 @@ export interface PoolOptions {
   cancelGraceMs: number;
   /** How long a worker may take to load and run its initializer before its start counts as failed. */
   initTimeoutMs: number;
+  /** Workers started at creation and kept (idleTimeoutMs stops only those beyond). Default 0. */
+  minWorkers?: number | undefined;
   /** Each worker's heap limit in MB; undefined: Node's default. */
   maxMemoryMb?: number | undefined;
 }
@@ -61,18 +67,26 @@ export class Pool implements Backend {
   #keys = new TaskKeys();
   #scheduled = false;
   /** Set when no task can run any more (workers cannot start, or the initializer threw). */
-  #broken: Outcome | undefined;
+  #broken: Failure | undefined;
   #startupDeaths = 0;
   #closing = false;
   #idleWaiters: (() => void)[] = [];
+  #barrier = new ReadyBarrier();
+  /** minWorkers, within workers: started at creation, replaced when lost, kept past idleTimeoutMs. */
+  #min: number;
   /** What the workers report to, one object for every slot. */
   #owner: SlotOwner<WorkerSlot> = {
     outcome: (job, outcome) => this.#outcome(job, outcome),
     progressed: (slot) => this.#progressed(slot),
     exited: (slot, detail, error) => this.#exited(slot, detail, error),
-    ready: () => {
+    ready: (slot, failed) => {
       this.#startupDeaths = 0;
+      if (failed)
+        this.#break(failed); // its initializer threw: no task can run, ready() rejects
+      else if (slot.load === 0 && !this.#closing) slot.rest(); // started ahead: idle, keeps nothing alive
+      this.#checkReady();
     },
+    retirable: () => this.#live() > this.#min,
   };
 
   constructor(options: PoolOptions) {
@@ -80,6 +94,18 @@ export class Pool implements Backend {
     this.mode = options.mode;
     this.concurrency = options.workers;
     this.window = Math.max(64, options.workers * MAX_PREFETCH * 4);
+    this.#min = Math.min(options.minWorkers ?? 0, options.workers);
+    this.#fill();
+  }
+
+  /** Resolves once `minWorkers` workers (at least one, started now if none runs) can take work. */
+  ready(): Promise<void> {
+    if (this.#closing) return Promise.reject(new ExecutorClosedError('wait for ready()'));
+    if (this.#broken) return Promise.reject(publicError(this.#broken, 'ready'));
+    const waiting = this.#barrier.wait();
+    this.#fill(); // a worker that cannot even be spawned breaks the pool: that rejects the wait
+    this.#checkReady();
+    return waiting;
   }
 
   start(jobs: readonly Job[]): void {
@@ -118,6 +144,7 @@ export class Pool implements Backend {
 
   async close(cancel?: Cancel): Promise<void> {
     this.#closing = true;
+    this.#barrier.fail(new ExecutorClosedError('wait for ready()'));
     if (cancel) {
       this.#settleQueued({ kind: 'aborted', reason: cancel.reason });
       for (const slot of this.#slots) slot.cancelAll(cancel.reason);
@@ -165,6 +192,7 @@ export class Pool implements Backend {
       const why = `${MAX_STARTUP_DEATHS} workers in a row died before they were ready (the last: ${detail}${during})`;
       this.#break({ kind: 'broken', detail: why, cause: error });
     }
+    this.#fill(); // keep minWorkers (a crash, a recycle), and what a ready() waits for
     this.#schedule();
   }
 
@@ -181,8 +209,8 @@ export class Pool implements Backend {
     for (let head = this.#queue.head(); head !== undefined; head = this.#queue.head()) {
       const slot = this.#pick(!isChunk(head) && head.timeoutMs !== undefined);
       if (!slot) break;
-      if (isChunk(head)) this.#sendChunk(slot, head);
-      else this.#sendSolo(slot, head);
+      if (isChunk(head)) sendChunk(this.#queue, slot, head);
+      else sendSolo(this.#queue, slot, head);
     }
     if (this.#idleWaiters.length > 0 && this.#idle()) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
@@ -199,38 +227,6 @@ export class Pool implements Backend {
     }
     if (this.#slots.size < this.#opts.workers) return this.#spawn();
     return spare;
-  }
-
-  /** The chunk at the head of the queue, in one message (cut to what the worker may still run). */
-  #sendChunk(slot: WorkerSlot, chunk: readonly Job[]): void {
-    this.#queue.shift();
-    const live = chunk.filter((job) => job.markRunning());
-    const room = slot.chunkRoom();
-    const jobs = live.length > room ? live.slice(0, room) : live;
-    if (jobs.length < live.length) {
-      const rest = live.slice(jobs.length);
-      for (const job of rest) job.reset();
-      this.#queue.unshift(rest.length === 1 ? rest[0]! : rest);
-    }
-    slot.run(jobs, jobs.length > 1);
-  }
-
-  /** As many solo jobs from the head of the queue as the worker has room for, in one message. */
-  #sendSolo(slot: WorkerSlot, first: Job): void {
-    const queue = this.#queue;
-    queue.shift();
-    first.markRunning();
-    const jobs = [first];
-    if (first.timeoutMs === undefined) {
-      for (let room = slot.room() - 1; room > 0; room--) {
-        const next = queue.head();
-        if (next === undefined || isChunk(next) || next.timeoutMs !== undefined) break;
-        queue.shift();
-        next.markRunning();
-        jobs.push(next);
-      }
-    }
-    slot.run(jobs, false);
   }
 
   #spawn(): WorkerSlot | undefined {
@@ -255,8 +251,9 @@ export class Pool implements Backend {
   }
 
   /** No task can run any more: every queued and later job ends with `outcome`. */
-  #break(outcome: Outcome): void {
+  #break(outcome: Failure): void {
     this.#broken ??= outcome;
+    this.#barrier.fail(publicError(this.#broken, 'ready'));
     this.#settleQueued(this.#broken);
     // workers still starting would only fail the same way (or hang in their initializer): stop them
     for (const slot of this.#slots) if (!slot.started) slot.terminate();
@@ -264,6 +261,30 @@ export class Pool implements Backend {
 
   #settleQueued(outcome: Outcome): void {
     for (const job of this.#queue.drain()) if (!job.settled) job.settle(outcome);
+  }
+
+  /** How many workers to keep: minWorkers, and at least one while a ready() waits (not after: no churn). */
+  #wanted(): number {
+    return this.#barrier.waiting ? Math.max(this.#min, 1) : this.#min;
+  }
+
+  /** Starts workers until `#wanted()` are running or starting (never when closing or broken). */
+  #fill(): void {
+    while (!this.#closing && !this.#broken && this.#live() < this.#wanted()) if (!this.#spawn()) return;
+  }
+
+  /** Workers running or starting, not on their way out. */
+  #live(): number {
+    let n = 0;
+    for (const slot of this.#slots) if (!slot.terminating) n++;
+    return n;
+  }
+
+  #checkReady(): void {
+    if (!this.#barrier.waiting) return;
+    let n = 0;
+    for (const slot of this.#slots) if (slot.started && !slot.terminating) n++;
+    if (n >= this.#wanted()) this.#barrier.open();
   }
 
   /** Nothing queued and no worker holds a job that has not ended. */

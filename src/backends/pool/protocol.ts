@@ -15,6 +15,7 @@
  * A cancelled call is always answered (a skipped one as `aborted`), so results keep lining up with the
  * jobs they belong to and the parent learns when the call let go of its worker.
  */
+import type { WireFailure } from '../../core/outcome-wire.ts';
 import { toWireError, type WireError } from '../../internal/error-wire.ts';
 
 export interface TaskDef {
@@ -92,7 +93,8 @@ export const RESULT_WIDTH = 3;
  * 'fatal': a worker (thread or process) about to die of an uncaught error says why, through conc's codec.
  */
 export type Notice =
-  | { t: 'ready' }
+  /** `f`: the initializer threw (every call will fail with it), so a ready() barrier can say so. */
+  | { t: 'ready'; f?: WireFailure | undefined }
   | { t: 'started'; id: number }
   | { t: 'cancelled'; id: number; running: boolean }
   | { t: 'fatal'; error: WireError };

@@ -1,6 +1,6 @@
 /** What a pool worker's slot tells its pool, and how it is started: the seam between pool.ts and worker-slot.ts. */
 import type { Job } from '../../core/job.ts';
-import type { Outcome } from '../../core/outcome.ts';
+import type { Failure, Outcome } from '../../core/outcome.ts';
 
 /** What a slot tells its pool (`Slot`: the WorkerSlot; a parameter, so this file imports none). */
 export interface SlotOwner<Slot> {
@@ -10,8 +10,10 @@ export interface SlotOwner<Slot> {
   progressed(slot: Slot): void;
   /** The worker is gone; `slot.lost()` holds what it was doing. */
   exited(slot: Slot, detail: string, error: unknown): void;
-  /** The worker started: loaded, its initializer finished. */
-  ready(slot: Slot): void;
+  /** The worker started: loaded, its initializer finished (`failed`: it threw — no task can run). */
+  ready(slot: Slot, failed: Failure | undefined): void;
+  /** Its idle timeout passed: may it stop? (No while the pool would drop below `minWorkers`.) */
+  retirable(slot: Slot): boolean;
 }
 
 export interface SlotOptions {

@@ -110,7 +110,7 @@ class WorkerLoop {
   #start(message: InitMessage): void {
     this.#counters = message.counters;
     if (message.counters) this.#poll = () => this.#readCancels();
-    const ready = () => this.#channel.post({ t: 'ready' });
+    const ready = (f?: WireFailure) => this.#channel.post(f ? { t: 'ready', f } : { t: 'ready' });
     if (!message.initializer) {
       ready();
       return;
@@ -118,7 +118,7 @@ class WorkerLoop {
     this.#initializing = runInitializer(message).then((failure) => {
       this.#initFailure = failure;
       this.#initializing = undefined;
-      ready();
+      ready(failure);
     });
   }
 

@@ -10,10 +10,9 @@
  * worker dies, `lost()` says which job it was running (blamed) and which were innocent (never started,
  * or their results died with the worker).
  */
-
 import type { Job } from '../../core/job.ts';
 import { type Outcome, type OutcomeKind, uncloneableArguments } from '../../core/outcome.ts';
-import { outcomeFromWire } from '../../core/outcome-wire.ts';
+import { failureFromWire, outcomeFromWire, type WireFailure } from '../../core/outcome-wire.ts';
 import { publicError } from '../../core/public-error.ts';
 import { Graces } from './cancel-grace.ts';
 import { InFlight } from './in-flight.ts';
@@ -185,7 +184,10 @@ export class WorkerSlot {
     this.#refed = false;
     this.#transport.unref();
     if (Number.isFinite(this.#opts.idleTimeoutMs)) {
-      this.#idleTimer = setTimeout(() => this.terminate(), this.#opts.idleTimeoutMs);
+      this.#idleTimer = setTimeout(() => {
+        this.#idleTimer = undefined;
+        if (this.#owner.retirable(this)) this.terminate();
+      }, this.#opts.idleTimeoutMs);
       this.#idleTimer.unref();
     }
   }
@@ -247,7 +249,7 @@ export class WorkerSlot {
     if (message.t === 'done') this.#complete(message);
     else if (message.t === 'started') this.#startClock(message.id);
     else if (message.t === 'cancelled') this.#graces.heard(message.id, message.running);
-    else if (message.t === 'ready') this.#started();
+    else if (message.t === 'ready') this.#started(message.f);
   }
 
   #complete(message: DoneMessage): void {
@@ -284,9 +286,9 @@ export class WorkerSlot {
     this.#clock = undefined;
   }
 
-  #started(): void {
+  #started(failure: WireFailure | undefined): void {
     this.#start.markReady();
-    this.#owner.ready(this);
+    this.#owner.ready(this, failure && failureFromWire('init-failed', failure));
   }
 
   #stopTimers(): void {
