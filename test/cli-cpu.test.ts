@@ -17,10 +17,15 @@ describe('conc cpu', () => {
     const { code, out } = await conc('cpu', '--mode', 'auto');
     expect(code).toBe(0);
     const [choice, duration] = out.trim().split('\n');
-    expect(choice).toMatch(/^auto chose threads, \d+ threads — CPU-bound/);
+    // CPU-bound for sure; whether 20 sums of ~5 ms pay for threads' start-up is measured on this machine
+    // (auto's plan.ts), so either route is right here: the test asserts the verdict, not the timing
+    expect(choice).toMatch(
+      /^auto chose (threads, \d+ threads|sync, one task at a time on this thread) — CPU-bound/,
+    );
     expect(duration).toMatch(/^Duration \d+\.\d\d seconds$/);
     const json = JSON.parse((await conc('cpu', '--mode', 'auto', '--json')).out);
-    expect(json.auto).toMatchObject({ chosen: 'threads', verdict: 'cpu-bound' });
+    expect(json.auto).toMatchObject({ verdict: 'cpu-bound' });
+    expect(['threads', 'sync']).toContain(json.auto.chosen);
     expect(json.results).toHaveLength(20);
   });
 
